@@ -1,0 +1,3 @@
+"""Herald: a self-hostable outreach campaign engine."""
+
+__version__ = "0.1.0"

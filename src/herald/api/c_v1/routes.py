@@ -1,0 +1,223 @@
+"""The messaging API (/c/v1): routes only; every decision is the services'."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Query, Request, status
+from sqlalchemy.orm import Session
+
+from herald.api.common import container
+from herald.errors import ValidationFailed
+from herald.kit.clock import Clock
+from herald.kit.ids import parse_v7
+from herald.messaging import accept, control, queries
+from herald.messaging.models import Campaign, CampaignStatus, Message, MessageStatus
+from herald.messaging.repository import MessageFilter
+
+from . import presenters
+from .auth import BatchSender, CampaignRead, CampaignSend, MessagesRead, MessagesSend
+from .schemas import (
+    ERROR_RESPONSES,
+    UUID_V7_MESSAGE,
+    BatchAccepted,
+    BatchCampaignIn,
+    CampaignList,
+    CampaignOut,
+    MessageList,
+    MessageOut,
+    Pagination,
+    PauseIn,
+    SendMessageIn,
+)
+
+router = APIRouter(prefix="/c/v1", tags=["messaging"], responses=ERROR_RESPONSES)
+
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+
+
+def path_id(value: str, field: str) -> uuid.UUID:
+    parsed = parse_v7(value)
+    if parsed is None:
+        raise ValidationFailed({field: UUID_V7_MESSAGE})
+    return parsed
+
+
+def cursor_id(value: str | None) -> uuid.UUID | None:
+    return None if value is None else path_id(value, "cursor")
+
+
+@router.post(
+    "/campaigns/batch",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=BatchAccepted,
+    summary="Send Batch Campaign",
+    responses={402: ERROR_RESPONSES[404] | {"description": "Insufficient Funds"}},
+)
+def send_batch_campaign(
+    request: Request, body: BatchCampaignIn, principal: BatchSender
+) -> BatchAccepted:
+    app = container(request)
+    batch = accept.BatchRequest(
+        name=body.name,
+        remitter_id=uuid.UUID(body.remitter_id),
+        content=body.content,
+        channel_type=body.channel_type,
+        recipients=body.recipients,
+        country_alpha2=body.country_alpha2,
+        scheduled_at=body.scheduled_at,
+    )
+    with app.db.transaction() as session:
+        campaign = accept.accept_batch(session, app.clock, principal, batch)
+    app.wake_workers()
+    return BatchAccepted(campaign_id=str(campaign.id))
+
+
+@router.get("/campaigns", response_model=CampaignList, summary="List Campaigns")
+def list_campaigns(
+    request: Request,
+    principal: CampaignRead,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    status: Annotated[CampaignStatus | None, Query()] = None,
+) -> CampaignList:
+    before = cursor_id(cursor)
+    with container(request).db.reading() as session:
+        found = queries.list_campaigns(
+            session, principal.organization_id, before=before, limit=limit + 1, status=status
+        )
+        page = found[:limit]
+        remitters = queries.remitters_of(session, {c.remitter_id for c in page})
+        items = [presenters.campaign_out(c, queries.tally(session, c.id), remitters) for c in page]
+    return CampaignList(data=items, pagination=_pagination(limit, page, len(found) > limit))
+
+
+@router.get("/campaigns/{campaign_id}", response_model=CampaignOut, summary="Retrieve Campaign")
+def retrieve_campaign(request: Request, campaign_id: str, principal: CampaignRead) -> CampaignOut:
+    id = path_id(campaign_id, "campaign_id")
+    with container(request).db.reading() as session:
+        return _campaign_out(session, principal.organization_id, id)
+
+
+def _campaign_out(session: Session, organization_id: uuid.UUID, id: uuid.UUID) -> CampaignOut:
+    campaign = queries.get_campaign(session, organization_id, id)
+    remitters = queries.remitters_of(session, {campaign.remitter_id})
+    return presenters.campaign_out(campaign, queries.tally(session, id), remitters)
+
+
+ControlAction = Callable[[Session, Clock, uuid.UUID, uuid.UUID], object]
+
+
+def _control(
+    request: Request, organization_id: uuid.UUID, campaign_id: str, action: ControlAction
+) -> CampaignOut:
+    app = container(request)
+    id = path_id(campaign_id, "campaign_id")
+    with app.db.transaction() as session:
+        action(session, app.clock, organization_id, id)
+    app.wake_workers()
+    with app.db.reading() as session:
+        return _campaign_out(session, organization_id, id)
+
+
+@router.post("/campaigns/{campaign_id}/pause", response_model=CampaignOut, summary="Pause Campaign")
+def pause_campaign(
+    request: Request,
+    campaign_id: str,
+    principal: CampaignSend,
+    body: Annotated[PauseIn | None, Body()] = None,
+) -> CampaignOut:
+    reason = body.reason if body else None
+    return _control(
+        request,
+        principal.organization_id,
+        campaign_id,
+        lambda session, clock, org, id: control.pause(session, clock, org, id, reason),
+    )
+
+
+@router.post(
+    "/campaigns/{campaign_id}/resume", response_model=CampaignOut, summary="Resume Campaign"
+)
+def resume_campaign(request: Request, campaign_id: str, principal: CampaignSend) -> CampaignOut:
+    return _control(request, principal.organization_id, campaign_id, control.resume)
+
+
+@router.post(
+    "/campaigns/{campaign_id}/cancel", response_model=CampaignOut, summary="Cancel Campaign"
+)
+def cancel_campaign(request: Request, campaign_id: str, principal: CampaignSend) -> CampaignOut:
+    return _control(request, principal.organization_id, campaign_id, control.cancel)
+
+
+@router.post(
+    "/messages",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=MessageOut,
+    summary="Send Message",
+)
+def send_message(request: Request, body: SendMessageIn, principal: MessagesSend) -> MessageOut:
+    app = container(request)
+    message_request = accept.MessageRequest(
+        remitter_id=uuid.UUID(body.remitter_id),
+        content=body.content,
+        channel_type=body.channel_type,
+        recipient=body.recipient,
+        country_alpha2=body.country_alpha2,
+        external_id=body.external_id,
+        contact_id=uuid.UUID(body.contact_id) if body.contact_id else None,
+    )
+    with app.db.transaction() as session:
+        message = accept.send_message(session, app.clock, principal, message_request)
+        remitters = queries.remitters_of(session, {message.remitter_id})
+        out = presenters.message_out(message, remitters)
+    app.wake_workers()
+    return out
+
+
+@router.get("/messages", response_model=MessageList, summary="List Messages")
+def list_messages(
+    request: Request,
+    principal: MessagesRead,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    campaign_id: Annotated[str | None, Query()] = None,
+    status: Annotated[MessageStatus | None, Query()] = None,
+    e164_format: Annotated[str | None, Query()] = None,
+    created_from: Annotated[datetime | None, Query(description="Inclusive lower bound.")] = None,
+    created_to: Annotated[datetime | None, Query(description="Exclusive upper bound.")] = None,
+) -> MessageList:
+    filters = MessageFilter(
+        campaign_id=path_id(campaign_id, "campaign_id") if campaign_id else None,
+        status=status,
+        e164_format=e164_format,
+        created_from=created_from,
+        created_to=created_to,
+    )
+    before = cursor_id(cursor)
+    with container(request).db.reading() as session:
+        found = queries.list_messages(
+            session, principal.organization_id, filters, before=before, limit=limit + 1
+        )
+        page = found[:limit]
+        remitters = queries.remitters_of(session, {m.remitter_id for m in page})
+        items = [presenters.message_out(m, remitters) for m in page]
+    return MessageList(data=items, pagination=_pagination(limit, page, len(found) > limit))
+
+
+@router.get("/messages/{message_id}", response_model=MessageOut, summary="Retrieve Message")
+def retrieve_message(request: Request, message_id: str, principal: MessagesRead) -> MessageOut:
+    id = path_id(message_id, "message_id")
+    with container(request).db.reading() as session:
+        message = queries.get_message(session, principal.organization_id, id)
+        remitters = queries.remitters_of(session, {message.remitter_id})
+        return presenters.message_out(message, remitters)
+
+
+def _pagination(limit: int, page: Sequence[Campaign | Message], has_more: bool) -> Pagination:
+    next_cursor = str(page[-1].id) if has_more and page else None
+    return Pagination(limit=limit, next_cursor=next_cursor, has_more=has_more)

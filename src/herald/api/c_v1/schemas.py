@@ -1,0 +1,145 @@
+"""Request and response shapes of the messaging API, field for field as seeds 000/002/003."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from herald.kit.ids import parse_v7
+
+UUID_V7_MESSAGE = "Value must conform to a valid UUID v7 format rule pattern structure."
+
+
+def _uuid_v7(value: str) -> str:
+    if parse_v7(value) is None:
+        raise ValueError(UUID_V7_MESSAGE)
+    return value
+
+
+UuidV7 = Annotated[str, AfterValidator(_uuid_v7)]
+PhoneNumber = Annotated[str, StringConstraints(pattern=r"^\+?[\d\s\-\.]{7,30}$")]
+CountryAlpha2 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BatchCampaignIn(StrictModel):
+    remitter_id: UuidV7 = Field(description="The approved Sender ID used to issue the campaign.")
+    content: str = Field(min_length=1, max_length=10_000)
+    channel_type: Literal["SMS"]
+    recipients: list[PhoneNumber] = Field(min_length=2, max_length=1000)
+    name: str = Field(min_length=1, max_length=200)
+    country_alpha2: CountryAlpha2 | None = Field(
+        default=None, description="Default country for numbers without an international prefix."
+    )
+    scheduled_at: datetime | None = Field(
+        default=None, description="Send later: the campaign waits as SCHEDULED until then."
+    )
+
+
+class BatchAccepted(BaseModel):
+    message: str = "Campaign accepted and is pending processing."
+    campaign_id: str
+
+
+class SendMessageIn(StrictModel):
+    remitter_id: UuidV7
+    content: str = Field(min_length=1, max_length=10_000)
+    channel_type: Literal["SMS"]
+    recipient: PhoneNumber
+    country_alpha2: CountryAlpha2 | None = None
+    external_id: str | None = Field(default=None, max_length=255)
+    contact_id: UuidV7 | None = None
+
+
+class PauseIn(StrictModel):
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class RemitterOut(BaseModel):
+    id: str
+    name: str
+
+
+class CampaignOut(BaseModel):
+    id: str
+    name: str
+    status: str
+    organization_id: str
+    billing_account_id: str
+    trigger_source: str
+    file_metadata_id: str | None
+    channel_type: str
+    sms_remitter_id: str | None
+    sms_remitter: RemitterOut | None
+    content: str
+    total_estimated_recipients: int
+    scheduled_at: str | None
+    processed_at: str | None
+    completed_at: str | None
+    error_code: str | None
+    status_note: str | None
+    data: dict[str, Any]
+    created_at: str
+    updated_at: str | None
+
+
+class MessageOut(BaseModel):
+    id: str
+    organization_id: str
+    billing_account_id: str
+    campaign_id: str | None
+    contact_id: str | None
+    sms_remitter_id: str | None
+    sms_remitter: RemitterOut | None
+    external_id: str | None
+    channel_type: str
+    channel_destination: str
+    provider_name: str | None
+    e164_format: str
+    content: str
+    trigger_source: str
+    cost: str
+    is_refunded: bool
+    status: str
+    error_code: str | None
+    created_at: str
+    updated_at: str
+
+
+class Pagination(BaseModel):
+    limit: int
+    next_cursor: str | None
+    has_more: bool
+
+
+class CampaignList(BaseModel):
+    data: list[CampaignOut]
+    pagination: Pagination
+
+
+class MessageList(BaseModel):
+    data: list[MessageOut]
+    pagination: Pagination
+
+
+class ErrorOut(BaseModel):
+    code: str
+    message: str
+    status: int
+    trace_id: str
+    timestamp: str
+    service: str
+    fields: dict[str, str] | None = None
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorOut, "description": "Invalid API Key"},
+    403: {"model": ErrorOut, "description": "The key lacks the required scope"},
+    404: {"model": ErrorOut, "description": "Not found"},
+    422: {"model": ErrorOut, "description": "Validation Error"},
+}

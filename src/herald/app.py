@@ -1,0 +1,119 @@
+"""create_app(): the HTTP application. No I/O happens at import time; the container (database,
+workers, providers) is built in the lifespan unless one is handed in."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from herald import __version__
+from herald.api.c_v1 import errors as c_v1_errors
+from herald.api.c_v1.routes import router as c_v1_router
+from herald.api.common import container, trace_id_for, validation_failed
+from herald.bootstrap import Container, build
+from herald.errors import HeraldError, NotFound
+from herald.kit.ratelimit import RateLimiter
+from herald.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+Renderer = Callable[[Request, HeraldError], Response]
+
+# Each dialect renders errors in its own envelope; the longest matching prefix wins.
+DIALECTS: list[tuple[str, Renderer]] = [("/c/v1", c_v1_errors.render)]
+
+
+def _renderer(request: Request) -> Renderer:
+    for prefix, render in DIALECTS:
+        if request.url.path.startswith(prefix):
+            return render
+    return c_v1_errors.render
+
+
+def create_app(
+    app_container: Container | None = None,
+    settings: Settings | None = None,
+    start_workers: bool | None = None,
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        built = app_container or build(settings)
+        if built.settings.redis_url:
+            built.rate_limiter = RateLimiter(built.settings.redis_url)
+        app.state.container = built
+        run = built.settings.run_workers if start_workers is None else start_workers
+        if run:
+            built.start_workers()
+        try:
+            yield
+        finally:
+            if app_container is None:
+                built.stop()
+
+    app = FastAPI(
+        title="Herald",
+        version=__version__,
+        description="Outreach campaign engine: the messaging API (/c/v1).",
+        lifespan=lifespan,
+    )
+    app.include_router(c_v1_router)
+    _add_error_handlers(app)
+    _add_health(app)
+
+    @app.middleware("http")
+    async def trace(request: Request, call_next: Callable[..., object]) -> Response:
+        trace_id = trace_id_for(request)
+        response: Response = await call_next(request)  # type: ignore[misc]
+        response.headers["X-Trace-Id"] = trace_id
+        return response
+
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HeraldError)
+    async def on_herald_error(request: Request, exc: HeraldError) -> Response:
+        return _renderer(request)(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation(request: Request, exc: RequestValidationError) -> Response:
+        return _renderer(request)(request, validation_failed(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404:
+            return _renderer(request)(request, NotFound("No such route."))
+        error = HeraldError(str(exc.detail))
+        error.status = exc.status_code
+        error.code = "METHOD_NOT_ALLOWED" if exc.status_code == 405 else "HTTP_ERROR"
+        return _renderer(request)(request, error)
+
+    @app.exception_handler(Exception)
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        log.exception("http.unhandled", path=request.url.path, trace_id=trace_id_for(request))
+        error = HeraldError("An internal error occurred. Quote the trace id when reporting it.")
+        error.status = 500
+        error.code = "INTERNAL_ERROR"
+        return _renderer(request)(request, error)
+
+
+def _add_health(app: FastAPI) -> None:
+    @app.get("/healthz", tags=["operations"], summary="Liveness")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], summary="Readiness: the database answers")
+    def readyz(request: Request) -> Response:
+        try:
+            with container(request).db.reading() as session:
+                session.execute(text("SELECT 1"))
+        except Exception as exc:
+            return JSONResponse({"status": "unavailable", "reason": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ok"})

@@ -1,0 +1,69 @@
+"""The `herald` command: wires each domain's commands together."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from herald.settings import Settings
+
+from .billing import price_app, wallet_app
+from .routing import carrier_app
+from .tenancy import key_app, remitter_app, tenant_app
+
+app = typer.Typer(help="Herald: outreach campaign engine.", no_args_is_help=True)
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(key_app, name="key")
+app.add_typer(remitter_app, name="remitter")
+app.add_typer(wallet_app, name="wallet")
+app.add_typer(price_app, name="price")
+app.add_typer(carrier_app, name="carrier")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8080).")] = None,
+    workers: Annotated[
+        bool, typer.Option("--workers/--no-workers", help="Run the queue workers in-process.")
+    ] = True,
+) -> None:
+    """Start the HTTP API, the workers and the carrier simulator in one process."""
+    import uvicorn
+
+    from herald.app import create_app
+    from herald.kit.logging import configure_logging
+
+    settings = Settings()
+    host = host or settings.host
+    port = port or settings.port
+    configure_logging(settings.log_format)
+    base = f"http://{host}:{port}"
+    typer.echo(
+        f"Herald {settings.effective_database_url.split('://')[0]} database: "
+        f"{settings.effective_database_url}"
+    )
+    typer.echo(f"API:  {base}/c/v1   docs: {base}/docs   health: {base}/healthz")
+    uvicorn.run(
+        create_app(settings=settings, start_workers=workers),
+        host=host,
+        port=port,
+        log_level="warning",
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (serve does this on start)."""
+    from herald.kit import migrate as migrations
+    from herald.kit.db import create_engine_for
+
+    engine = create_engine_for(Settings().effective_database_url)
+    migrations.upgrade(engine)
+    engine.dispose()
+    typer.echo("database is up to date")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,198 @@
+"""Accepting work: a batch campaign (stored, expanded later by a worker) or a single
+message (priced, billed and queued at once, ahead of batch traffic)."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from herald.billing import service as billing
+from herald.billing.service import PriceList
+from herald.errors import InsufficientFunds, ValidationFailed
+from herald.kit.clock import Clock
+from herald.kit.ids import new_id
+from herald.messaging import repository
+from herald.messaging.models import Campaign, CampaignStatus, Message, MessageStatus
+from herald.messaging.plan import PricedDestination, plan_recipients
+from herald.routing import service as routing
+from herald.tenancy.service import Principal, approved_remitter
+
+SINGLE_MESSAGE_PRIORITY = 10
+BATCH_PRIORITY = 0
+
+
+@dataclass(frozen=True, slots=True)
+class BatchRequest:
+    name: str
+    remitter_id: uuid.UUID
+    content: str
+    channel_type: str
+    recipients: list[str]
+    country_alpha2: str | None = None
+    scheduled_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRequest:
+    remitter_id: uuid.UUID
+    content: str
+    channel_type: str
+    recipient: str
+    country_alpha2: str | None = None
+    external_id: str | None = None
+    contact_id: uuid.UUID | None = None
+
+
+def accept_batch(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    request: BatchRequest,
+    trigger_source: str = "API",
+) -> Campaign:
+    """Store the campaign for a worker to expand; refuse it (402) if the wallet cannot
+    cover the estimated cost. Nothing slow or irreversible happens here."""
+    approved_remitter(session, principal.organization_id, request.remitter_id, "remitter_id")
+    plan = plan_recipients(
+        request.recipients,
+        request.content,
+        request.country_alpha2,
+        routing.detector(session),
+        PriceList.load(session, request.channel_type),
+    )
+    account = billing.get_account(session, principal.billing_account_id)
+    if account.balance_micros < plan.total_cost:
+        raise InsufficientFunds(billing.INSUFFICIENT_FUNDS_MESSAGE)
+    now = clock.now()
+    scheduled = request.scheduled_at is not None and request.scheduled_at > now
+    campaign = Campaign(
+        id=new_id(),
+        organization_id=principal.organization_id,
+        billing_account_id=principal.billing_account_id,
+        name=request.name,
+        status=CampaignStatus.SCHEDULED if scheduled else CampaignStatus.PROCESSING,
+        trigger_source=trigger_source,
+        file_metadata_id=None,
+        channel_type=request.channel_type,
+        remitter_id=request.remitter_id,
+        content=request.content,
+        country_alpha2=request.country_alpha2,
+        recipients=list(request.recipients),
+        total_estimated_recipients=len(request.recipients),
+        estimated_cost_micros=plan.total_cost,
+        scheduled_at=request.scheduled_at,
+        status_note="Campaign accepted and is pending processing.",
+        data={"reason_of_pause": None},
+        due_at=request.scheduled_at if scheduled else now,
+        created_at=now,
+        updated_at=now,
+    )
+    repository.add_campaign(session, campaign)
+    return campaign
+
+
+def send_message(
+    session: Session,
+    clock: Clock,
+    principal: Principal,
+    request: MessageRequest,
+    trigger_source: str = "API",
+) -> Message:
+    """Price, bill and queue one message now, ahead of batch traffic."""
+    remitter = approved_remitter(
+        session, principal.organization_id, request.remitter_id, "remitter_id"
+    )
+    plan = plan_recipients(
+        [request.recipient],
+        request.content,
+        request.country_alpha2,
+        routing.detector(session),
+        PriceList.load(session, request.channel_type),
+    )
+    if not plan.destinations:
+        raise ValidationFailed({"recipient": "Not a valid phone number for any country."})
+    row = message_row(
+        principal.organization_id,
+        principal.billing_account_id,
+        None,
+        remitter.id,
+        request.channel_type,
+        request.content,
+        plan.text.encoding,
+        plan.text.segments,
+        plan.destinations[0],
+        trigger_source=trigger_source,
+        priority=SINGLE_MESSAGE_PRIORITY,
+        now=clock.now(),
+        external_id=request.external_id,
+        contact_id=request.contact_id,
+    )
+    billing.debit(
+        session,
+        clock,
+        principal.billing_account_id,
+        row["cost_micros"],
+        f"debit:message:{row['id']}",
+        f"Message to {row['e164_format']}",
+    )
+    repository.insert_messages(session, [row])
+    message = repository.get_message(session, principal.organization_id, row["id"])
+    assert message is not None
+    return message
+
+
+def message_row(
+    organization_id: uuid.UUID,
+    billing_account_id: uuid.UUID,
+    campaign_id: uuid.UUID | None,
+    remitter_id: uuid.UUID | None,
+    channel_type: str,
+    content: str,
+    encoding: str,
+    segments: int,
+    priced: PricedDestination,
+    *,
+    trigger_source: str,
+    priority: int,
+    now: datetime,
+    due_at: datetime | None = None,
+    external_id: str | None = None,
+    contact_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """The row of one PENDING message, ready for a bulk insert."""
+    destination = priced.destination
+    return {
+        "id": new_id(),
+        "organization_id": organization_id,
+        "billing_account_id": billing_account_id,
+        "campaign_id": campaign_id,
+        "contact_id": contact_id,
+        "remitter_id": remitter_id,
+        "external_id": external_id,
+        "channel_type": channel_type,
+        "channel_destination": destination.carrier,
+        "country_alpha2": destination.country_alpha2,
+        "provider_name": None,
+        "provider_message_id": None,
+        "e164_format": destination.e164,
+        "content": content,
+        "encoding": encoding,
+        "segments": segments,
+        "trigger_source": trigger_source,
+        "cost_micros": priced.cost_micros,
+        "is_refunded": False,
+        "status": MessageStatus.PENDING,
+        "error_code": None,
+        "priority": priority,
+        "attempts": 0,
+        "due_at": due_at or now,
+        "lease_owner": None,
+        "lease_until": None,
+        "sent_at": None,
+        "created_at": now,
+        "updated_at": now,
+    }

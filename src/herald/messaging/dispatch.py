@@ -1,0 +1,114 @@
+"""Dispatch: claim due messages, hand them to their carrier connection, record the answer.
+
+A message is leased while it is being handed over. If the process dies before the answer
+is recorded, the lease runs out and the message is handed over again with a higher
+attempt number, so that providers can recognise (or count) the repeat.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import Row
+from sqlalchemy.orm import Session
+
+from herald.kit.clock import Clock
+from herald.kit.db import Database
+from herald.messaging import control, repository, settle
+from herald.messaging.models import MessageStatus
+from herald.providers.base import Provider, Submission, SubmitOutcome, SubmitResult
+from herald.routing.router import Router
+from herald.tenancy import repository as tenancy
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_RETRY_SECONDS = 1.0
+
+
+def dispatch_due(
+    db: Database, clock: Clock, router: Router, owner: str, lease: timedelta, limit: int
+) -> int:
+    """Hand over up to `limit` due messages; return how many were claimed."""
+    with db.transaction() as session:
+        rows = repository.claim_messages(session, owner, clock.now(), lease, limit)
+        senders = _sender_names(session, rows)
+    if not rows:
+        return 0
+    batches: dict[str, list[Submission]] = defaultdict(list)
+    campaigns: dict[uuid.UUID, uuid.UUID | None] = {}
+    for row in rows:
+        provider = router.provider_for(row.e164_format, row.country_alpha2, row.channel_destination)
+        batches[provider.name].append(_submission(row, senders))
+        campaigns[row.id] = row.campaign_id
+    for provider_name, submissions in batches.items():
+        results = _submit(router.providers[provider_name], submissions)
+        with db.transaction() as session:
+            _record(session, clock, provider_name, results, owner, campaigns)
+    return len(rows)
+
+
+def _sender_names(session: Session, rows: Sequence[Row[Any]]) -> dict[uuid.UUID, str]:
+    remitters = tenancy.get_remitters(session, {r.remitter_id for r in rows if r.remitter_id})
+    return {id: remitter.name for id, remitter in remitters.items()}
+
+
+def _submission(row: Row[Any], senders: dict[uuid.UUID, str]) -> Submission:
+    if row.attempts > 1:
+        log.warning("dispatch.resubmit", message_id=str(row.id), attempt=row.attempts)
+    return Submission(
+        message_id=row.id,
+        destination=row.e164_format,
+        sender=senders.get(row.remitter_id, ""),
+        text=row.content,
+        attempt=row.attempts,
+    )
+
+
+def _submit(provider: Provider, submissions: list[Submission]) -> list[SubmitResult]:
+    try:
+        return provider.submit(submissions)
+    except Exception:
+        # The connection failed as a whole: nothing is known to be sent, try again shortly.
+        log.exception("dispatch.provider_failed", provider=provider.name, count=len(submissions))
+        return [SubmitResult(s.message_id, SubmitOutcome.RETRY) for s in submissions]
+
+
+def _record(
+    session: Session,
+    clock: Clock,
+    provider_name: str,
+    results: list[SubmitResult],
+    owner: str,
+    campaigns: dict[uuid.UUID, uuid.UUID | None],
+) -> None:
+    now = clock.now()
+    accepted = {
+        r.provider_message_id: r.message_id
+        for r in results
+        if r.outcome is SubmitOutcome.ACCEPTED and r.provider_message_id
+    }
+    repository.mark_sent(
+        session, [(id, provider_name, ref) for ref, id in accepted.items()], owner, now
+    )
+    settle.adopt_orphans(session, clock, provider_name, accepted)
+    settle.finish(
+        session,
+        clock,
+        [
+            (r.message_id, MessageStatus.REJECTED, r.error_code)
+            for r in results
+            if r.outcome is SubmitOutcome.REJECTED
+        ],
+    )
+    retry = [r for r in results if r.outcome is SubmitOutcome.RETRY]
+    for r in retry:
+        delay = r.retry_after_seconds or DEFAULT_RETRY_SECONDS
+        repository.postpone(session, [r.message_id], now + timedelta(seconds=delay), owner)
+    touched = {campaigns[r.message_id] for r in results}
+    control.reapply_stops(session, clock, {campaigns[r.message_id] for r in retry})
+    settle.complete_finished(session, touched, now)

@@ -1,0 +1,114 @@
+"""Expansion: a worker turns an accepted campaign into priced PENDING messages and debits
+the wallet once, in one transaction, then the campaign is SENDING."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from herald.billing import service as billing
+from herald.billing.service import PriceList
+from herald.errors import InsufficientFunds
+from herald.kit.clock import Clock
+from herald.kit.db import Database
+from herald.messaging import repository
+from herald.messaging.accept import BATCH_PRIORITY, message_row
+from herald.messaging.models import Campaign, CampaignStatus
+from herald.messaging.plan import Plan, plan_recipients
+from herald.routing import service as routing
+
+
+def expand_due(db: Database, clock: Clock, owner: str, lease: timedelta, limit: int = 1) -> int:
+    """Expand up to `limit` due campaigns; return how many were taken."""
+    with db.transaction() as session:
+        claimed = repository.claim_campaigns(session, owner, clock.now(), lease, limit)
+    for row in claimed:
+        expand_campaign(db, clock, row.id, owner)
+    return len(claimed)
+
+
+def expand_campaign(db: Database, clock: Clock, campaign_id: uuid.UUID, owner: str) -> None:
+    # Numbers are parsed and priced outside the writing transaction, so that SQLite's single
+    # writer is held only for the inserts; the lease keeps other workers off meanwhile.
+    with db.transaction() as session:
+        campaign = session.get(Campaign, campaign_id)
+        if campaign is None:
+            return
+        plan = plan_recipients(
+            campaign.recipients,
+            campaign.content,
+            campaign.country_alpha2,
+            routing.detector(session),
+            PriceList.load(session, campaign.channel_type),
+        )
+    with db.transaction() as session:
+        campaign = repository.lock_campaign(session, campaign_id)
+        if campaign is None or not _still_ours(campaign, owner):
+            return  # paused, cancelled, or taken over after our lease ran out
+        _write(session, clock, campaign, plan)
+
+
+def _still_ours(campaign: Campaign, owner: str) -> bool:
+    return campaign.status in repository.EXPANDABLE and campaign.lease_owner == owner
+
+
+def _write(session: Session, clock: Clock, campaign: Campaign, plan: Plan) -> None:
+    now = clock.now()
+    campaign.lease_owner = None
+    campaign.lease_until = None
+    campaign.processed_at = now
+    campaign.updated_at = now
+    campaign.status_note = plan.note(len(campaign.recipients))
+    campaign.data = {
+        **campaign.data,
+        "recipients": {
+            "submitted": len(campaign.recipients),
+            "accepted": len(plan.destinations),
+            "invalid": plan.invalid,
+            "duplicate": plan.duplicates,
+            "suppressed": plan.suppressed,
+        },
+    }
+    if not plan.destinations:
+        _fail(campaign, "NO_VALID_RECIPIENTS", campaign.status_note)
+        return
+    try:
+        billing.debit(
+            session,
+            clock,
+            campaign.billing_account_id,
+            plan.total_cost,
+            f"debit:campaign:{campaign.id}",
+            f"Campaign {campaign.name}",
+        )
+    except InsufficientFunds as exc:
+        _fail(campaign, InsufficientFunds.code, exc.message)
+        return
+    rows = [
+        message_row(
+            campaign.organization_id,
+            campaign.billing_account_id,
+            campaign.id,
+            campaign.remitter_id,
+            campaign.channel_type,
+            campaign.content,
+            plan.text.encoding,
+            plan.text.segments,
+            priced,
+            trigger_source=campaign.trigger_source,
+            priority=BATCH_PRIORITY,
+            now=now,
+        )
+        for priced in plan.destinations
+    ]
+    repository.insert_messages(session, rows)
+    campaign.status = CampaignStatus.SENDING
+
+
+def _fail(campaign: Campaign, error_code: str, note: str | None) -> None:
+    campaign.status = CampaignStatus.FAILED
+    campaign.error_code = error_code
+    campaign.status_note = note
+    campaign.completed_at = campaign.processed_at

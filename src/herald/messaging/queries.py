@@ -1,0 +1,88 @@
+"""Reading campaigns and messages, always within one tenant."""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from herald.errors import NotFound
+from herald.messaging import repository
+from herald.messaging.models import Campaign, Message, MessageStatus
+from herald.messaging.repository import MessageFilter
+from herald.tenancy import repository as tenancy
+from herald.tenancy.models import Remitter
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    by_status: dict[str, int] = field(default_factory=dict)
+    cost_micros: int = 0
+    refunded_micros: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+def campaign_not_found() -> NotFound:
+    return NotFound("The requested campaign resource tracking profile could not be found.")
+
+
+def message_not_found() -> NotFound:
+    return NotFound("The requested message resource could not be found.")
+
+
+def get_campaign(session: Session, organization_id: uuid.UUID, campaign_id: uuid.UUID) -> Campaign:
+    campaign = repository.get_campaign(session, organization_id, campaign_id)
+    if campaign is None:
+        raise campaign_not_found()
+    return campaign
+
+
+def tally(session: Session, campaign_id: uuid.UUID) -> Tally:
+    counts: Counter[str] = Counter({status.value: 0 for status in MessageStatus})
+    cost = refunded = 0
+    for status, is_refunded, count, amount in repository.tallies(session, campaign_id):
+        counts[status] += count
+        cost += amount
+        if is_refunded:
+            refunded += amount
+    return Tally(dict(counts), cost, refunded)
+
+
+def list_campaigns(
+    session: Session,
+    organization_id: uuid.UUID,
+    *,
+    before: uuid.UUID | None,
+    limit: int,
+    status: str | None = None,
+) -> list[Campaign]:
+    return repository.list_campaigns(
+        session, organization_id, before=before, limit=limit, status=status
+    )
+
+
+def get_message(session: Session, organization_id: uuid.UUID, message_id: uuid.UUID) -> Message:
+    message = repository.get_message(session, organization_id, message_id)
+    if message is None:
+        raise message_not_found()
+    return message
+
+
+def list_messages(
+    session: Session,
+    organization_id: uuid.UUID,
+    filters: MessageFilter,
+    *,
+    before: uuid.UUID | None,
+    limit: int,
+) -> list[Message]:
+    return repository.list_messages(session, organization_id, filters, before=before, limit=limit)
+
+
+def remitters_of(session: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, Remitter]:
+    return tenancy.get_remitters(session, {i for i in ids if i is not None})

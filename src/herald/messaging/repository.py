@@ -1,0 +1,353 @@
+"""Every SQL statement of the messaging domain. Bulk paths use Core statements."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from herald.messaging.models import (
+    REFUNDABLE_STATUSES,
+    Campaign,
+    CampaignStatus,
+    Message,
+    MessageStatus,
+    OrphanReceipt,
+)
+from herald.queue.claim import claim, lease_is_free
+
+campaigns: Table = Campaign.__table__  # type: ignore[assignment]
+messages: Table = Message.__table__  # type: ignore[assignment]
+
+OPEN_MESSAGE_STATUSES = (MessageStatus.PENDING, MessageStatus.SENT)
+EXPANDABLE = (CampaignStatus.PROCESSING, CampaignStatus.SCHEDULED)
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """A message that has just reached a final state."""
+
+    id: uuid.UUID
+    billing_account_id: uuid.UUID
+    campaign_id: uuid.UUID | None
+    cost_micros: int
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFilter:
+    campaign_id: uuid.UUID | None = None
+    status: str | None = None
+    e164_format: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+# -- campaigns -------------------------------------------------------------------------------
+
+
+def add_campaign(session: Session, campaign: Campaign) -> None:
+    session.add(campaign)
+    session.flush()
+
+
+def get_campaign(session: Session, organization_id: uuid.UUID, id: uuid.UUID) -> Campaign | None:
+    campaign = session.get(Campaign, id)
+    if campaign is None or campaign.organization_id != organization_id:
+        return None
+    return campaign
+
+
+def lock_campaign(session: Session, id: uuid.UUID) -> Campaign | None:
+    stmt = select(Campaign).where(Campaign.id == id).with_for_update()
+    return session.scalars(stmt).first()
+
+
+def list_campaigns(
+    session: Session,
+    organization_id: uuid.UUID,
+    *,
+    before: uuid.UUID | None,
+    limit: int,
+    status: str | None = None,
+) -> list[Campaign]:
+    stmt = select(Campaign).where(Campaign.organization_id == organization_id)
+    if before is not None:
+        stmt = stmt.where(Campaign.id < before)
+    if status is not None:
+        stmt = stmt.where(Campaign.status == status)
+    return list(session.scalars(stmt.order_by(Campaign.id.desc()).limit(limit)))
+
+
+def claim_campaigns(
+    session: Session, owner: str, now: datetime, lease: timedelta, limit: int
+) -> list[Row[Any]]:
+    return claim(
+        session,
+        campaigns,
+        where=[campaigns.c.status.in_(EXPANDABLE), campaigns.c.due_at <= now],
+        order_by=[campaigns.c.due_at, campaigns.c.id],
+        limit=limit,
+        owner=owner,
+        now=now,
+        lease=lease,
+    )
+
+
+def tallies(session: Session, campaign_id: uuid.UUID) -> list[tuple[str, bool, int, int]]:
+    """(status, is_refunded, count, cost) for the messages of one campaign."""
+    stmt = (
+        select(
+            messages.c.status,
+            messages.c.is_refunded,
+            func.count(),
+            func.coalesce(func.sum(messages.c.cost_micros), 0),
+        )
+        .where(messages.c.campaign_id == campaign_id)
+        .group_by(messages.c.status, messages.c.is_refunded)
+    )
+    return [(s, bool(r), int(n), int(c)) for s, r, n, c in session.execute(stmt).all()]
+
+
+def complete_campaigns(
+    session: Session, ids: Iterable[uuid.UUID], now: datetime
+) -> list[uuid.UUID]:
+    """Mark COMPLETED every SENDING campaign among `ids` with no message left to hand over."""
+    ids = list(ids)
+    if not ids:
+        return []
+    nothing_pending = ~exists().where(
+        messages.c.campaign_id == campaigns.c.id, messages.c.status == MessageStatus.PENDING
+    )
+    stmt = (
+        update(campaigns)
+        .where(
+            campaigns.c.id.in_(ids),
+            campaigns.c.status == CampaignStatus.SENDING,
+            nothing_pending,
+        )
+        .values(status=CampaignStatus.COMPLETED, completed_at=now, updated_at=now)
+        .returning(campaigns.c.id)
+    )
+    return list(session.scalars(stmt))
+
+
+# -- messages --------------------------------------------------------------------------------
+
+
+def insert_messages(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(messages), list(rows))
+
+
+def get_message(session: Session, organization_id: uuid.UUID, id: uuid.UUID) -> Message | None:
+    message = session.get(Message, id)
+    if message is None or message.organization_id != organization_id:
+        return None
+    return message
+
+
+def list_messages(
+    session: Session,
+    organization_id: uuid.UUID,
+    filters: MessageFilter,
+    *,
+    before: uuid.UUID | None,
+    limit: int,
+) -> list[Message]:
+    stmt = select(Message).where(Message.organization_id == organization_id)
+    if before is not None:
+        stmt = stmt.where(Message.id < before)
+    if filters.campaign_id is not None:
+        stmt = stmt.where(Message.campaign_id == filters.campaign_id)
+    if filters.status is not None:
+        stmt = stmt.where(Message.status == filters.status)
+    if filters.e164_format is not None:
+        stmt = stmt.where(Message.e164_format == filters.e164_format)
+    if filters.created_from is not None:
+        stmt = stmt.where(Message.created_at >= filters.created_from)
+    if filters.created_to is not None:
+        stmt = stmt.where(Message.created_at < filters.created_to)
+    return list(session.scalars(stmt.order_by(Message.id.desc()).limit(limit)))
+
+
+def claim_messages(
+    session: Session, owner: str, now: datetime, lease: timedelta, limit: int
+) -> list[Row[Any]]:
+    return claim(
+        session,
+        messages,
+        where=[messages.c.status == MessageStatus.PENDING, messages.c.due_at <= now],
+        order_by=[messages.c.priority.desc(), messages.c.due_at, messages.c.id],
+        limit=limit,
+        owner=owner,
+        now=now,
+        lease=lease,
+        values={"attempts": messages.c.attempts + 1},
+    )
+
+
+def mark_sent(
+    session: Session, sent: Sequence[tuple[uuid.UUID, str, str]], owner: str, now: datetime
+) -> None:
+    """Record (message id, provider, provider message id) for messages we still hold."""
+    if not sent:
+        return
+    stmt = (
+        update(messages)
+        .where(
+            messages.c.id == bindparam("b_id"),
+            messages.c.status == MessageStatus.PENDING,
+            messages.c.lease_owner == owner,
+        )
+        .values(
+            status=MessageStatus.SENT,
+            provider_name=bindparam("b_provider"),
+            provider_message_id=bindparam("b_ref"),
+            sent_at=now,
+            updated_at=now,
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+    params = [{"b_id": id, "b_provider": p, "b_ref": ref} for id, p, ref in sent]
+    session.connection().execute(stmt, params)
+
+
+def postpone(session: Session, ids: Sequence[uuid.UUID], due_at: datetime, owner: str) -> None:
+    """Give held messages back to the queue, due again at `due_at`."""
+    if not ids:
+        return
+    stmt = (
+        update(messages)
+        .where(messages.c.id.in_(ids), messages.c.lease_owner == owner)
+        .values(due_at=due_at, lease_owner=None, lease_until=None)
+    )
+    session.execute(stmt)
+
+
+def settle(
+    session: Session,
+    ids: Sequence[uuid.UUID],
+    status: str,
+    error_code: str | None,
+    now: datetime,
+    *,
+    only_unleased: bool = False,
+) -> list[Settled]:
+    """Move open messages among `ids` to the final `status`; return those that moved.
+    A message already final is left alone: states only move forward."""
+    if not ids:
+        return []
+    conditions: list[ColumnElement[bool]] = [
+        messages.c.id.in_(ids),
+        messages.c.status.in_(OPEN_MESSAGE_STATUSES),
+    ]
+    if only_unleased:
+        conditions.append(lease_is_free(messages, now))
+    stmt = (
+        update(messages)
+        .where(*conditions)
+        .values(
+            status=status,
+            error_code=error_code,
+            is_refunded=status in REFUNDABLE_STATUSES,
+            updated_at=now,
+            lease_owner=None,
+            lease_until=None,
+        )
+        .returning(
+            messages.c.id,
+            messages.c.billing_account_id,
+            messages.c.campaign_id,
+            messages.c.cost_micros,
+            messages.c.status,
+        )
+    )
+    return [Settled(*row) for row in session.execute(stmt).all()]
+
+
+def pending_ids_of_campaign(
+    session: Session, campaign_id: uuid.UUID, now: datetime
+) -> list[uuid.UUID]:
+    """PENDING messages of a campaign that no worker is handing over right now."""
+    stmt = select(messages.c.id).where(
+        messages.c.campaign_id == campaign_id,
+        messages.c.status == MessageStatus.PENDING,
+        lease_is_free(messages, now),
+    )
+    return list(session.scalars(stmt))
+
+
+def set_campaign_messages_due(
+    session: Session, campaign_id: uuid.UUID, due_at: datetime | None
+) -> None:
+    """Hold (None) or release the PENDING messages of a campaign."""
+    stmt = (
+        update(messages)
+        .where(messages.c.campaign_id == campaign_id, messages.c.status == MessageStatus.PENDING)
+        .values(due_at=due_at)
+    )
+    session.execute(stmt)
+
+
+def message_ids_by_provider_ref(
+    session: Session, provider_name: str, refs: Sequence[str]
+) -> dict[str, uuid.UUID]:
+    if not refs:
+        return {}
+    stmt = select(messages.c.provider_message_id, messages.c.id).where(
+        messages.c.provider_name == provider_name, messages.c.provider_message_id.in_(refs)
+    )
+    return {ref: id for ref, id in session.execute(stmt).all()}
+
+
+def campaign_statuses(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    stmt = select(campaigns.c.id, campaigns.c.status).where(campaigns.c.id.in_(ids))
+    return {id: status for id, status in session.execute(stmt).all()}
+
+
+# -- receipts that came before their submit response -----------------------------------------
+
+
+def add_orphan_receipts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(OrphanReceipt), list(rows))
+
+
+def take_orphan_receipts(
+    session: Session, provider_name: str, refs: Sequence[str]
+) -> list[OrphanReceipt]:
+    if not refs:
+        return []
+    table: Table = OrphanReceipt.__table__  # type: ignore[assignment]
+    condition = and_(table.c.provider_name == provider_name, table.c.provider_message_id.in_(refs))
+    rows = list(session.scalars(select(OrphanReceipt).where(condition)))
+    if rows:
+        session.execute(delete(table).where(condition))
+    return rows
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    stmt = select(messages.c.status, func.count()).group_by(messages.c.status)
+    return {status: int(n) for status, n in session.execute(stmt).all()}

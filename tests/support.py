@@ -1,0 +1,167 @@
+"""Test support: a running Herald on a real database, tenants built through the same
+services the CLI uses, and polling helpers. No mocks of our own code."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from fastapi.testclient import TestClient
+
+from herald.app import create_app
+from herald.billing import service as billing
+from herald.bootstrap import Container, build
+from herald.kit.clock import Clock
+from herald.kit.money import to_micros
+from herald.providers.simulator import SimulatorProvider
+from herald.settings import Settings
+from herald.tenancy import service as tenancy
+
+T = TypeVar("T")
+
+__all__ = ["Clock", "HeraldFactory", "RunningHerald", "Tenant", "start_herald"]
+
+
+@dataclass
+class Tenant:
+    organization_id: str
+    billing_account_id: str
+    api_key: str
+    key_id: str
+    remitter_id: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-API-KEY": self.api_key}
+
+
+@dataclass
+class RunningHerald:
+    container: Container
+    client: TestClient
+
+    @property
+    def simulator(self) -> SimulatorProvider:
+        provider = self.container.router.providers["SIMULATOR"]
+        assert isinstance(provider, SimulatorProvider)
+        return provider
+
+    def tenant(self, balance: str = "100", name: str = "Acme", **kwargs: Any) -> Tenant:
+        with self.container.db.transaction() as session:
+            new = tenancy.create_tenant(
+                session,
+                self.container.clock,
+                name=name,
+                balance_micros=to_micros(balance),
+                **kwargs,
+            )
+        return Tenant(
+            str(new.organization.id),
+            str(new.billing_account_id),
+            new.api_key,
+            str(new.key_id),
+            str(new.remitter.id),
+        )
+
+    def key(self, tenant: Tenant, scopes: tuple[str, ...]) -> str:
+        import uuid
+
+        with self.container.db.transaction() as session:
+            new = tenancy.create_key(
+                session,
+                self.container.clock,
+                uuid.UUID(tenant.organization_id),
+                name="limited",
+                scopes=scopes,
+            )
+        return new.secret
+
+    def set_price(self, price: str, country: str = "*", carrier: str = "*") -> None:
+        with self.container.db.transaction() as session:
+            billing.set_price(
+                session,
+                self.container.clock,
+                channel_type="SMS",
+                country_alpha2=country,
+                carrier=carrier,
+                price_micros=to_micros(price),
+            )
+
+    def balance(self, tenant: Tenant) -> int:
+        import uuid
+
+        with self.container.db.reading() as session:
+            return billing.get_account(session, uuid.UUID(tenant.billing_account_id)).balance_micros
+
+    def ledger_balances(self, tenant: Tenant) -> bool:
+        import uuid
+
+        with self.container.db.reading() as session:
+            return billing.ledger_balances(session, uuid.UUID(tenant.billing_account_id))
+
+    def batch(self, tenant: Tenant, recipients: list[str], **fields: Any) -> Any:
+        body = {
+            "name": "Black Friday Promo - Luanda",
+            "remitter_id": tenant.remitter_id,
+            "channel_type": "SMS",
+            "country_alpha2": "AO",
+            "content": "Flash Sale! Enjoy 50% off on all items this weekend only.",
+            "recipients": recipients,
+            **fields,
+        }
+        return self.client.post("/c/v1/campaigns/batch", json=body, headers=tenant.headers)
+
+    def campaign(self, tenant: Tenant, campaign_id: str) -> dict[str, Any]:
+        response = self.client.get(f"/c/v1/campaigns/{campaign_id}", headers=tenant.headers)
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()
+        return data
+
+    def messages(self, tenant: Tenant, **params: Any) -> list[dict[str, Any]]:
+        params.setdefault("limit", 200)
+        response = self.client.get("/c/v1/messages", params=params, headers=tenant.headers)
+        assert response.status_code == 200, response.text
+        items: list[dict[str, Any]] = response.json()["data"]
+        return items
+
+    def close(self) -> None:
+        self.client.__exit__(None, None, None)
+        self.container.stop()
+
+
+class HeraldFactory(Protocol):
+    def __call__(
+        self, workers: bool = True, clock: Clock | None = None, **overrides: object
+    ) -> RunningHerald: ...
+
+
+def start_herald(
+    db_url: str, data_dir: Path, workers: bool, clock: Clock | None, overrides: dict[str, Any]
+) -> RunningHerald:
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=db_url,
+        simulator_submit_latency_ms=1,
+        simulator_receipt_delay_ms=30,
+        idle_poll_seconds=0.02,
+        **overrides,
+    )
+    container = build(settings, clock=clock, run_migrations=False)
+    client = TestClient(create_app(container, start_workers=workers))
+    client.__enter__()
+    return RunningHerald(container, client)
+
+
+def wait_until(predicate: Callable[[], T], timeout: float = 15.0, interval: float = 0.02) -> T:
+    """Poll until `predicate()` is truthy; return its value or fail with the last one."""
+    deadline = time.monotonic() + timeout
+    value = predicate()
+    while not value:
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last value: {value!r})")
+        time.sleep(interval)
+        value = predicate()
+    return value

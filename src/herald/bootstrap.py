@@ -35,26 +35,8 @@ class Container:
     def start_workers(self) -> None:
         for provider in self.router.providers.values():
             provider.start(self.receipts_sink)  # type: ignore[arg-type]
-        lease = timedelta(seconds=self.settings.lease_seconds)
-        self.loops = [
-            WorkerLoop(
-                "expand",
-                lambda: expand.expand_due(self.db, self.clock, self.worker_id, lease),
-                self.settings.idle_poll_seconds,
-            ),
-            WorkerLoop(
-                "dispatch",
-                lambda: dispatch.dispatch_due(
-                    self.db,
-                    self.clock,
-                    self.router,
-                    self.worker_id,
-                    lease,
-                    self.settings.dispatch_batch_size,
-                ),
-                self.settings.idle_poll_seconds,
-            ),
-        ]
+        # Each domain contributes the loops that run its work rows.
+        self.loops = [*messaging_loops(self)]
         for loop in self.loops:
             loop.start()
 
@@ -68,6 +50,30 @@ class Container:
         for provider in self.router.providers.values():
             provider.stop()
         self.db.dispose()
+
+
+def messaging_loops(container: Container) -> list[WorkerLoop]:
+    """Expansion of campaigns and dispatch of messages."""
+    lease = timedelta(seconds=container.settings.lease_seconds)
+    return [
+        WorkerLoop(
+            "expand",
+            lambda: expand.expand_due(container.db, container.clock, container.worker_id, lease),
+            container.settings.idle_poll_seconds,
+        ),
+        WorkerLoop(
+            "dispatch",
+            lambda: dispatch.dispatch_due(
+                container.db,
+                container.clock,
+                container.router,
+                container.worker_id,
+                lease,
+                container.settings.dispatch_batch_size,
+            ),
+            container.settings.idle_poll_seconds,
+        ),
+    ]
 
 
 def default_providers(settings: Settings, clock: Clock) -> dict[str, Provider]:

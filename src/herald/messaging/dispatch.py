@@ -17,6 +17,7 @@ import structlog
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from herald.kit import metrics
 from herald.kit.clock import Clock
 from herald.kit.db import Database
 from herald.messaging import control, repository, settle
@@ -70,12 +71,19 @@ def _submission(row: Row[Any], senders: dict[uuid.UUID, str]) -> Submission:
 
 
 def _submit(provider: Provider, submissions: list[Submission]) -> list[SubmitResult]:
+    resent = sum(1 for s in submissions if s.attempt > 1)
+    if resent:
+        metrics.messages_resent.labels(provider.name).inc(resent)
     try:
-        return provider.submit(submissions)
+        with metrics.provider_submit_seconds.labels(provider.name).time():
+            results = provider.submit(submissions)
     except Exception:
         # The connection failed as a whole: nothing is known to be sent, try again shortly.
         log.exception("dispatch.provider_failed", provider=provider.name, count=len(submissions))
-        return [SubmitResult(s.message_id, SubmitOutcome.RETRY) for s in submissions]
+        results = [SubmitResult(s.message_id, SubmitOutcome.RETRY) for s in submissions]
+    for result in results:
+        metrics.messages_submitted.labels(provider.name, result.outcome.value).inc()
+    return results
 
 
 def _record(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -16,6 +17,7 @@ from herald.billing import service as billing
 from herald.bootstrap import Container, build
 from herald.kit.clock import Clock
 from herald.kit.money import to_micros
+from herald.messaging import dispatch, expand
 from herald.providers.simulator import SimulatorProvider
 from herald.settings import Settings
 from herald.tenancy import service as tenancy
@@ -127,6 +129,17 @@ class RunningHerald:
         items: list[dict[str, Any]] = response.json()["data"]
         return items
 
+    def expand(self) -> int:
+        """Run one expansion step, as the worker loop would."""
+        lease = timedelta(seconds=self.container.settings.lease_seconds)
+        return expand.expand_due(self.container.db, self.container.clock, "test-worker", lease)
+
+    def dispatch(self, limit: int = 1000, owner: str = "test-worker") -> int:
+        """Run one dispatch step, as the worker loop would."""
+        c = self.container
+        lease = timedelta(seconds=c.settings.lease_seconds)
+        return dispatch.dispatch_due(c.db, c.clock, c.router, owner, lease, limit)
+
     def close(self) -> None:
         self.client.__exit__(None, None, None)
         self.container.stop()
@@ -152,6 +165,8 @@ def start_herald(
     container = build(settings, clock=clock, run_migrations=False)
     client = TestClient(create_app(container, start_workers=workers))
     client.__enter__()
+    if not workers:
+        container.start_providers()  # receipts still flow; the tests step the queue by hand
     return RunningHerald(container, client)
 
 

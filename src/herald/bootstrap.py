@@ -32,9 +32,13 @@ class Container:
     def receipts_sink(self, receipts: list[Receipt]) -> None:
         settle.record_receipts(self.db, self.clock, receipts)
 
-    def start_workers(self) -> None:
+    def start_providers(self) -> None:
+        """Open the carrier connections (they deliver receipts to the database)."""
         for provider in self.router.providers.values():
             provider.start(self.receipts_sink)  # type: ignore[arg-type]
+
+    def start_workers(self) -> None:
+        self.start_providers()
         # Each domain contributes the loops that run its work rows.
         self.loops = [*messaging_loops(self)]
         for loop in self.loops:

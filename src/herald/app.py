@@ -10,16 +10,26 @@ import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from herald import __version__
+from herald.api import voice as voice_api
+from herald.api.accounts import envelope as accounts_envelope
+from herald.api.accounts.routes import router as accounts_router
 from herald.api.c_v1 import errors as c_v1_errors
+from herald.api.c_v1.inbound_routes import router as c_v1_inbound_router
 from herald.api.c_v1.routes import router as c_v1_router
+from herald.api.c_v1.webhook_routes import router as c_v1_webhooks_router
 from herald.api.common import container, trace_id_for, validation_failed
+from herald.api.idempotency import IdempotencyMiddleware
+from herald.api.observability import RequestObservability
+from herald.api.ratelimits import RateLimitMiddleware
 from herald.bootstrap import Container, build
 from herald.errors import HeraldError, NotFound
 from herald.kit.ratelimit import RateLimiter
+from herald.operations import exposition
 from herald.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -27,14 +37,24 @@ log = structlog.get_logger(__name__)
 Renderer = Callable[[Request, HeraldError], Response]
 
 # Each dialect renders errors in its own envelope; the longest matching prefix wins.
-DIALECTS: list[tuple[str, Renderer]] = [("/c/v1", c_v1_errors.render)]
+DIALECTS: list[tuple[str, Renderer]] = [
+    ("/c/v1", c_v1_errors.render),
+    ("/v1/accounts", accounts_envelope.render),
+    *((prefix, voice_api.render) for prefix in voice_api.PREFIXES),
+]
 
 
 def _renderer(request: Request) -> Renderer:
-    for prefix, render in DIALECTS:
-        if request.url.path.startswith(prefix):
-            return render
-    return c_v1_errors.render
+    path = request.url.path
+    matches = [(prefix, render) for prefix, render in DIALECTS if _under(path, prefix)]
+    if not matches:
+        return c_v1_errors.render
+    return max(matches, key=lambda match: len(match[0]))[1]
+
+
+def _under(path: str, prefix: str) -> bool:
+    """`/v1/campaigns/x` is under `/v1/campaigns`; `/v1/campaignsx` is not."""
+    return path == prefix or path.startswith(prefix.rstrip("/") + "/")
 
 
 def create_app(
@@ -64,17 +84,29 @@ def create_app(
         lifespan=lifespan,
     )
     app.include_router(c_v1_router)
+    app.include_router(c_v1_webhooks_router)
+    app.include_router(c_v1_inbound_router)
+    app.include_router(accounts_router)
+    app.include_router(voice_api.router)
     _add_error_handlers(app)
     _add_health(app)
 
-    @app.middleware("http")
-    async def trace(request: Request, call_next: Callable[..., object]) -> Response:
-        trace_id = trace_id_for(request)
-        response: Response = await call_next(request)  # type: ignore[misc]
-        response.headers["X-Trace-Id"] = trace_id
-        return response
+    # The last added runs first: observability (trace id, access log, request metrics)
+    # sees every request, then rate limits (a replayed POST still counts), then
+    # idempotency keys.
+    app.add_middleware(IdempotencyMiddleware, render=_render_error)
+    app.add_middleware(RateLimitMiddleware, render=_render_error, is_api=_is_api)
+    app.add_middleware(RequestObservability)
 
     return app
+
+
+def _render_error(request: Request, error: HeraldError) -> Response:
+    return _renderer(request)(request, error)
+
+
+def _is_api(path: str) -> bool:
+    return any(_under(path, prefix) for prefix, _ in DIALECTS)
 
 
 def _add_error_handlers(app: FastAPI) -> None:
@@ -108,6 +140,12 @@ def _add_health(app: FastAPI) -> None:
     @app.get("/healthz", tags=["operations"], summary="Liveness")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
+
+    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    def prometheus_metrics(request: Request) -> Response:
+        app_container = container(request)
+        body = exposition(app_container.db, app_container.clock)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     @app.get("/readyz", tags=["operations"], summary="Readiness: the database answers")
     def readyz(request: Request) -> Response:

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from herald.idempotency import service as idempotency
+from herald.inbound.keywords import Keywords
+from herald.inbound.service import inbound_sink
 from herald.kit import migrate
 from herald.kit.clock import Clock, SystemClock
 from herald.kit.db import Database, create_engine_for
 from herald.kit.ratelimit import RateLimiter
 from herald.messaging import dispatch, expand, settle
+from herald.outreach import tasks as outreach_tasks
 from herald.providers.base import Provider, Receipt
 from herald.providers.simulator import SimulatorProvider
 from herald.queue.worker import WorkerLoop
+from herald.routing.connections import connection_providers, route_loader
 from herald.routing.router import Router
 from herald.settings import Settings
+from herald.voice import tasks as voice_tasks
+from herald.webhooks.guard import AddressGuard
+from herald.webhooks.retry import RetryPolicy
+from herald.webhooks.sender import HttpSender
+from herald.webhooks.service import DeliveryRules
+from herald.webhooks.tasks import Deliverer
 
 
 @dataclass
@@ -25,9 +37,16 @@ class Container:
     db: Database
     clock: Clock
     router: Router
+    voice: voice_tasks.VoiceRuntime | None = None
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     loops: list[WorkerLoop] = field(default_factory=list)
+    # Called on stop, after the loops: resources the loops used (HTTP pools, threads).
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @property
+    def webhook_guard(self) -> AddressGuard:
+        return AddressGuard.from_setting(self.settings.webhook_allow_networks)
 
     def receipts_sink(self, receipts: list[Receipt]) -> None:
         settle.record_receipts(self.db, self.clock, receipts)
@@ -40,7 +59,13 @@ class Container:
     def start_workers(self) -> None:
         self.start_providers()
         # Each domain contributes the loops that run its work rows.
-        self.loops = [*messaging_loops(self)]
+        self.loops = [
+            *messaging_loops(self),
+            *webhook_loops(self),
+            *idempotency_loops(self),
+            *outreach_loops(self),
+            *(self.voice.worker_loops(self) if self.voice else []),
+        ]
         for loop in self.loops:
             loop.start()
 
@@ -51,9 +76,70 @@ class Container:
     def stop(self) -> None:
         for loop in self.loops:
             loop.stop()
+        for close in self.closers:
+            close()
+        self.closers.clear()
         for provider in self.router.providers.values():
             provider.stop()
+        if self.voice:
+            self.voice.stop()
         self.db.dispose()
+
+
+def webhook_deliverer(container: Container) -> Deliverer:
+    """The webhook delivery worker, configured from the settings."""
+    settings = container.settings
+    deliverer = Deliverer(
+        container.db,
+        container.clock,
+        HttpSender(container.webhook_guard, settings.webhook_timeout_seconds),
+        container.worker_id,
+        DeliveryRules(
+            RetryPolicy(window=timedelta(hours=settings.webhook_retry_hours)),
+            disable_after=timedelta(hours=settings.webhook_disable_after_hours),
+        ),
+        lease=timedelta(seconds=settings.lease_seconds),
+        batch_size=settings.webhook_batch_size,
+        concurrency=settings.webhook_concurrency,
+    )
+    container.closers.append(deliverer.close)
+    return deliverer
+
+
+def webhook_loops(container: Container) -> list[WorkerLoop]:
+    """Delivery of webhook events to the endpoints that subscribed to them."""
+    deliverer = webhook_deliverer(container)
+    return [WorkerLoop("webhooks", deliverer.deliver_due, container.settings.idle_poll_seconds)]
+
+
+def idempotency_loops(container: Container) -> list[WorkerLoop]:
+    """Forgetting idempotency keys past their time (a slow loop: once a minute when idle)."""
+    return [
+        WorkerLoop(
+            "idempotency-purge",
+            lambda: idempotency.purge_expired(container.db, container.clock),
+            60.0,
+        )
+    ]
+
+
+def outreach_loops(container: Container) -> list[WorkerLoop]:
+    """The sequencer: each lead of a running outreach campaign through its workflow."""
+    settings = container.settings
+    return [
+        WorkerLoop(
+            "outreach",
+            lambda: outreach_tasks.advance_due(
+                container.db,
+                container.clock,
+                container.worker_id,
+                timedelta(seconds=settings.lease_seconds),
+                settings.outreach_batch_size,
+                settings.outreach_sender_daily_cap,
+            ),
+            settings.idle_poll_seconds,
+        )
+    ]
 
 
 def messaging_loops(container: Container) -> list[WorkerLoop]:
@@ -102,6 +188,18 @@ def build(
     engine = create_engine_for(settings.effective_database_url)
     if run_migrations:
         migrate.upgrade(engine)
+    db = Database(engine)
     providers = providers or default_providers(settings, clock)
-    router = Router(providers, default=next(iter(providers)))
-    return Container(settings=settings, db=Database(engine), clock=clock, router=router)
+    keywords = Keywords.from_settings(settings)
+    connections = connection_providers(settings, db, clock, inbound_sink(db, clock, keywords))
+    router = Router(
+        {**providers, **connections}, default=next(iter(providers)), routes=route_loader(db)
+    )
+    outreach_tasks.install()  # replies stop sequences; throttling pauses campaigns
+    return Container(
+        settings=settings,
+        db=db,
+        clock=clock,
+        router=router,
+        voice=voice_tasks.default_runtime(settings, clock),
+    )

@@ -23,16 +23,63 @@ class Settings(BaseSettings):
 
     # Rate limit of POST /c/v1/campaigns/batch per API key (seed 003: 10 per minute).
     batch_rate_limit: str = "10/minute"
+    # Every other API route, per API key and route class (reads, writes).
+    read_rate_limit: str = "600/minute"
+    write_rate_limit: str = "120/minute"
+    # Rate-limit counters in Redis, shared by every process (in memory when unset).
     redis_url: str | None = None
+
+    # Idempotency-Key: how long the first response to a POST is replayed.
+    idempotency_ttl_hours: float = 24.0
+
+    # Webhooks. Networks that endpoints may reach although not public, comma-separated
+    # (e.g. "127.0.0.0/8,::1" for local development); by default only public addresses.
+    webhook_allow_networks: str = ""
+    webhook_timeout_seconds: float = 10.0
+    webhook_retry_hours: float = 72.0
+    webhook_disable_after_hours: float = 72.0
+    webhook_concurrency: int = 8
+    webhook_batch_size: int = 50
 
     # Work queue tuning.
     dispatch_batch_size: int = 200
     lease_seconds: float = 60.0
     idle_poll_seconds: float = 0.2
 
+    # Outreach campaigns: leads advanced per sequencer turn; the most messages one sender ID
+    # may send per UTC day over all outreach campaigns (unset: no cap; a campaign's own
+    # dailySendCap applies too, the lower wins).
+    outreach_batch_size: int = 200
+    outreach_sender_daily_cap: int | None = None
+
+    # Voice campaigns: calls started per dial round at most; the built-in voice simulator's
+    # seed (same seed, same calls) and its speed (1.0 = real time, 0.01 = 100x faster).
+    voice_dial_batch_size: int = 1000
+    voice_sim_seed: int = 0
+    voice_sim_time_scale: float = 1.0
+
     # Built-in carrier simulator.
     simulator_submit_latency_ms: float = 5.0
     simulator_receipt_delay_ms: float = 500.0
+
+    # SMPP carrier connections (`herald connection add`): timers every connection uses.
+    smpp_response_timeout_seconds: float = 10.0
+    smpp_enquire_link_seconds: float = 30.0
+    smpp_reconnect_max_seconds: float = 30.0
+
+    # Replies: a message that is one of these words and nothing else opts its sender out of
+    # (or back into) the tenant's messages. JSON in the environment, e.g.
+    # HERALD_OPT_OUT_KEYWORDS_BY_COUNTRY='{"ES": ["BAJA"]}'.
+    opt_out_keywords: list[str] = Field(
+        default_factory=lambda: ["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"]
+    )
+    opt_in_keywords: list[str] = Field(default_factory=lambda: ["START", "UNSTOP"])
+    opt_out_keywords_by_country: dict[str, list[str]] = Field(
+        default_factory=lambda: {
+            country: ["PARAR", "SAIR", "CANCELAR"]
+            for country in ("AO", "BR", "CV", "GW", "MZ", "PT", "ST", "TL")
+        }
+    )
 
     @property
     def effective_database_url(self) -> str:

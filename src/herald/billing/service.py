@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from herald.billing import repository
 from herald.billing.models import BillingAccount, LedgerEntry, Price
 from herald.errors import InsufficientFunds, NotFound, ValidationFailed
+from herald.kit import metrics
 from herald.kit.clock import Clock
 from herald.kit.ids import new_id
 
@@ -100,13 +101,16 @@ def debit(
     repository.insert_entries(
         session, [_entry(account_id, "DEBIT", -amount, reference, description, now)]
     )
+    # Counted when written: a transaction that rolls back afterwards over-counts (rare).
+    metrics.wallet_debits.inc()
+    metrics.wallet_debited_micros.inc(amount)
 
 
 def refund(session: Session, clock: Clock, refunds: Iterable[Refund]) -> int:
     """Apply each refund whose reference was never refunded before; return how many."""
-    wanted = [r for r in refunds if r.amount > 0]
-    done = repository.existing_references(session, [r.reference for r in wanted])
-    todo = [r for r in wanted if r.reference not in done]
+    wanted = {r.reference: r for r in reversed(list(refunds)) if r.amount > 0}
+    done = repository.existing_references(session, list(wanted))
+    todo = [r for ref, r in wanted.items() if ref not in done]
     if not todo:
         return 0
     now = clock.now()
@@ -122,6 +126,8 @@ def refund(session: Session, clock: Clock, refunds: Iterable[Refund]) -> int:
             for r in todo
         ],
     )
+    metrics.wallet_refunds.inc(len(todo))
+    metrics.wallet_refunded_micros.inc(sum(per_account.values()))
     return len(todo)
 
 
@@ -160,6 +166,12 @@ class PriceList:
     @classmethod
     def load(cls, session: Session, channel_type: str) -> PriceList:
         return cls(repository.all_prices(session, channel_type))
+
+    def highest_unit_price(self, country_alpha2: str | None) -> int:
+        """The most any carrier of the country costs: an upper bound for estimates."""
+        country = country_alpha2 or ANY
+        in_country = [p for (c, _), p in self._prices.items() if c == country]
+        return max(in_country) if in_country else self._prices.get((ANY, ANY), 0)
 
     def unit_price(self, country_alpha2: str | None, carrier: str) -> int:
         country = country_alpha2 or ANY

@@ -9,8 +9,12 @@ import typer
 from herald.settings import Settings
 
 from .billing import price_app, wallet_app
+from .connections import connection_app, route_app
+from .outreach import account_group_app
 from .routing import carrier_app
+from .simulator import simulator_app
 from .tenancy import key_app, remitter_app, tenant_app
+from .webhooks import webhook_app
 
 app = typer.Typer(help="Herald: outreach campaign engine.", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
@@ -19,6 +23,11 @@ app.add_typer(remitter_app, name="remitter")
 app.add_typer(wallet_app, name="wallet")
 app.add_typer(price_app, name="price")
 app.add_typer(carrier_app, name="carrier")
+app.add_typer(connection_app, name="connection")
+app.add_typer(route_app, name="route")
+app.add_typer(simulator_app, name="simulator")
+app.add_typer(webhook_app, name="webhook")
+app.add_typer(account_group_app, name="account-group")
 
 
 @app.command()
@@ -50,6 +59,7 @@ def serve(
         host=host,
         port=port,
         log_level="warning",
+        log_config=None,  # uvicorn's lines go through Herald's log format (kit/logging.py)
     )
 
 

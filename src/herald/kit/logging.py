@@ -1,26 +1,58 @@
-"""structlog set-up: readable lines on a terminal, JSON lines in production."""
+"""structlog set-up: readable lines on a terminal, JSON lines in production.
+
+Everything goes through one stdlib handler, so that lines from libraries (uvicorn,
+SQLAlchemy, alembic) have the same format as ours, and every line written while a
+request runs carries its `trace_id` (bound by herald.api.observability).
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
 
 import structlog
 
+SHARED_PROCESSORS: list[structlog.types.Processor] = [
+    structlog.contextvars.merge_contextvars,
+    structlog.stdlib.add_log_level,
+    structlog.stdlib.add_logger_name,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+]
+
 
 def configure_logging(fmt: str = "console", level: int = logging.INFO) -> None:
+    """`fmt` is "json" (one JSON object per line) or "console" (for `make run`)."""
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=False)
+        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
     )
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.format_exc_info,
+            structlog.stdlib.filter_by_level,
+            *SHARED_PROCESSORS,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=SHARED_PROCESSORS,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info if fmt == "json" else _keep,
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(level),
     )
-    logging.basicConfig(level=level, format="%(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+
+
+def _keep(
+    logger: object, method: str, event: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    return event  # the console renderer prints tracebacks itself

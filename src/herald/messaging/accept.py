@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 from herald.billing import service as billing
 from herald.billing.service import PriceList
 from herald.errors import InsufficientFunds, ValidationFailed
+from herald.inbound import service as inbound
 from herald.kit.clock import Clock
 from herald.kit.ids import new_id
 from herald.messaging import repository
 from herald.messaging.models import Campaign, CampaignStatus, Message, MessageStatus
-from herald.messaging.plan import PricedDestination, plan_recipients
+from herald.messaging.plan import PricedDestination, estimate_cost, plan_recipients
 from herald.routing import service as routing
 from herald.tenancy.service import Principal, approved_remitter
 
@@ -57,15 +58,14 @@ def accept_batch(
     """Store the campaign for a worker to expand; refuse it (402) if the wallet cannot
     cover the estimated cost. Nothing slow or irreversible happens here."""
     approved_remitter(session, principal.organization_id, request.remitter_id, "remitter_id")
-    plan = plan_recipients(
+    estimate = estimate_cost(
         request.recipients,
         request.content,
         request.country_alpha2,
-        routing.detector(session),
         PriceList.load(session, request.channel_type),
     )
     account = billing.get_account(session, principal.billing_account_id)
-    if account.balance_micros < plan.total_cost:
+    if account.balance_micros < estimate:
         raise InsufficientFunds(billing.INSUFFICIENT_FUNDS_MESSAGE)
     now = clock.now()
     scheduled = request.scheduled_at is not None and request.scheduled_at > now
@@ -83,7 +83,7 @@ def accept_batch(
         country_alpha2=request.country_alpha2,
         recipients=list(request.recipients),
         total_estimated_recipients=len(request.recipients),
-        estimated_cost_micros=plan.total_cost,
+        estimated_cost_micros=estimate,
         scheduled_at=request.scheduled_at,
         status_note="Campaign accepted and is pending processing.",
         data={"reason_of_pause": None},
@@ -115,6 +115,9 @@ def send_message(
     )
     if not plan.destinations:
         raise ValidationFailed({"recipient": "Not a valid phone number for any country."})
+    inbound.refuse_if_suppressed(
+        session, principal.organization_id, plan.destinations[0].destination.e164, "recipient"
+    )
     row = message_row(
         principal.organization_id,
         principal.billing_account_id,

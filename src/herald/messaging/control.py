@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from herald.errors import Conflict, NotFound
 from herald.kit.clock import Clock
-from herald.messaging import repository, settle
+from herald.messaging import events, repository, settle
 from herald.messaging.models import Campaign, CampaignStatus, MessageStatus
 
 PAUSABLE = frozenset({CampaignStatus.SCHEDULED, CampaignStatus.PROCESSING, CampaignStatus.SENDING})
@@ -48,6 +48,7 @@ def pause(
     campaign.status = CampaignStatus.PAUSED
     campaign.updated_at = now
     repository.set_campaign_messages_due(session, campaign.id, None)
+    events.campaigns_changed(session, now, [campaign.id])
     return campaign
 
 
@@ -64,6 +65,7 @@ def resume(
     campaign.data = data
     campaign.status = previous
     campaign.updated_at = now
+    events.campaigns_changed(session, now, [campaign.id])
     if previous == CampaignStatus.SENDING:
         repository.set_campaign_messages_due(session, campaign.id, now)
         settle.complete_finished(session, [campaign.id], now)
@@ -83,6 +85,7 @@ def cancel(
     campaign.lease_owner = None
     campaign.lease_until = None
     _cancel_pending(session, clock, campaign.id)
+    events.campaigns_changed(session, now, [campaign.id])
     return campaign
 
 
@@ -105,3 +108,18 @@ def reapply_stops(session: Session, clock: Clock, campaign_ids: Iterable[uuid.UU
             repository.set_campaign_messages_due(session, campaign_id, None)
         elif status == CampaignStatus.CANCELLED:
             _cancel_pending(session, clock, campaign_id)
+
+
+def cancel_unsent(
+    session: Session, clock: Clock, message_ids: Iterable[uuid.UUID], error_code: str
+) -> list[uuid.UUID]:
+    """Cancel and refund those of `message_ids` still waiting to be handed over; a message
+    being handed over right now, or already with the carrier, is not recalled."""
+    settled = settle.finish(
+        session,
+        clock,
+        [(id, MessageStatus.CANCELLED, error_code) for id in message_ids],
+        only_unleased=True,
+        only_pending=True,
+    )
+    return [m.id for m in settled]

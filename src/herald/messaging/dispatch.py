@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from herald.kit import metrics
 from herald.kit.clock import Clock
 from herald.kit.db import Database
-from herald.messaging import control, repository, settle
+from herald.messaging import control, events, repository, settle, throttles
 from herald.messaging.models import MessageStatus
 from herald.providers.base import Provider, Submission, SubmitOutcome, SubmitResult
 from herald.routing.router import Router
@@ -80,6 +80,7 @@ def _submit(provider: Provider, submissions: list[Submission]) -> list[SubmitRes
     except Exception:
         # The connection failed as a whole: nothing is known to be sent, try again shortly.
         log.exception("dispatch.provider_failed", provider=provider.name, count=len(submissions))
+        metrics.provider_submit_errors.labels(provider.name).inc()
         results = [SubmitResult(s.message_id, SubmitOutcome.RETRY) for s in submissions]
     for result in results:
         metrics.messages_submitted.labels(provider.name, result.outcome.value).inc()
@@ -103,6 +104,7 @@ def _record(
     repository.mark_sent(
         session, [(id, provider_name, ref) for ref, id in accepted.items()], owner, now
     )
+    events.messages_sent(session, now, accepted)
     settle.adopt_orphans(session, clock, provider_name, accepted)
     settle.finish(
         session,
@@ -117,6 +119,23 @@ def _record(
     for r in retry:
         delay = r.retry_after_seconds or DEFAULT_RETRY_SECONDS
         repository.postpone(session, [r.message_id], now + timedelta(seconds=delay), owner)
+    _report_throttling(session, clock, provider_name, retry)
     touched = {campaigns[r.message_id] for r in results}
     control.reapply_stops(session, clock, {campaigns[r.message_id] for r in retry})
     settle.complete_finished(session, touched, now)
+
+
+def _report_throttling(
+    session: Session, clock: Clock, provider_name: str, retry: list[SubmitResult]
+) -> None:
+    """A carrier that names a delay is throttling us (a failed connection names none)."""
+    paced = [r for r in retry if r.retry_after_seconds]
+    if not paced:
+        return
+    longest = max(r.retry_after_seconds or 0.0 for r in paced)
+    event = throttles.Throttled(
+        provider_name,
+        tuple(r.message_id for r in paced),
+        clock.now() + timedelta(seconds=longest),
+    )
+    throttles.notify(session, clock, event)

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from herald.billing import service as billing
 from herald.billing.service import PriceList
 from herald.errors import InsufficientFunds
+from herald.inbound import service as inbound
 from herald.kit.clock import Clock
 from herald.kit.db import Database
-from herald.messaging import repository
+from herald.messaging import events, repository
 from herald.messaging.accept import BATCH_PRIORITY, message_row
 from herald.messaging.models import Campaign, CampaignStatus
 from herald.messaging.plan import Plan, plan_recipients
@@ -42,12 +43,14 @@ def expand_campaign(db: Database, clock: Clock, campaign_id: uuid.UUID, owner: s
             campaign.country_alpha2,
             routing.detector(session),
             PriceList.load(session, campaign.channel_type),
+            inbound.suppressed_numbers(session, campaign.organization_id),
         )
     with db.transaction() as session:
         campaign = repository.lock_campaign(session, campaign_id)
         if campaign is None or not _still_ours(campaign, owner):
             return  # paused, cancelled, or taken over after our lease ran out
         _write(session, clock, campaign, plan)
+        events.campaigns_changed(session, clock.now(), [campaign.id])
 
 
 def _still_ours(campaign: Campaign, owner: str) -> bool:

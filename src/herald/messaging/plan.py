@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from herald.billing.service import PriceList
 from herald.messaging.encoding import TextInfo, analyse
-from herald.routing.numbers import CarrierDetector, Destination
+from herald.routing.numbers import CarrierDetector, Destination, likely_region
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,3 +68,15 @@ def plan_recipients(
             unit = prices.unit_price(destination.country_alpha2, destination.carrier)
             plan.destinations.append(PricedDestination(destination, unit * plan.text.segments))
     return plan
+
+
+def estimate_cost(
+    raw: Iterable[str], content: str, default_region: str | None, prices: PriceList
+) -> int:
+    """An upper bound of what the recipients will cost, without parsing each number:
+    every distinct entry priced at the dearest carrier of its likely country."""
+    segments = analyse(content).segments
+    total = 0
+    for number in set(raw):
+        total += prices.highest_unit_price(likely_region(number, default_region)) * segments
+    return total

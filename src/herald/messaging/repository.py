@@ -32,6 +32,7 @@ from herald.messaging.models import (
     OrphanReceipt,
 )
 from herald.queue.claim import claim, lease_is_free
+from herald.queue.stats import Backlog, backlog
 
 campaigns: Table = Campaign.__table__  # type: ignore[assignment]
 messages: Table = Message.__table__  # type: ignore[assignment]
@@ -251,14 +252,17 @@ def settle(
     now: datetime,
     *,
     only_unleased: bool = False,
+    only_pending: bool = False,
 ) -> list[Settled]:
     """Move open messages among `ids` to the final `status`; return those that moved.
-    A message already final is left alone: states only move forward."""
+    A message already final is left alone: states only move forward. `only_pending` leaves
+    alone what was handed to a carrier (SENT)."""
     if not ids:
         return []
+    open_statuses = (MessageStatus.PENDING,) if only_pending else OPEN_MESSAGE_STATUSES
     conditions: list[ColumnElement[bool]] = [
         messages.c.id.in_(ids),
-        messages.c.status.in_(OPEN_MESSAGE_STATUSES),
+        messages.c.status.in_(open_statuses),
     ]
     if only_unleased:
         conditions.append(lease_is_free(messages, now))
@@ -351,3 +355,28 @@ def take_orphan_receipts(
 def count_by_status(session: Session) -> dict[str, int]:
     stmt = select(messages.c.status, func.count()).group_by(messages.c.status)
     return {status: int(n) for status, n in session.execute(stmt).all()}
+
+
+def campaigns_by_ids(session: Session, ids: Iterable[uuid.UUID]) -> list[Campaign]:
+    """Fresh from the database, even if the session holds older copies (bulk updates
+    bypass the ORM's identity map)."""
+    stmt = select(Campaign).where(Campaign.id.in_(list(ids))).order_by(Campaign.id)
+    return list(session.scalars(stmt.execution_options(populate_existing=True)))
+
+
+def messages_by_ids(session: Session, ids: Iterable[uuid.UUID]) -> list[Message]:
+    stmt = select(Message).where(Message.id.in_(list(ids))).order_by(Message.id)
+    return list(session.scalars(stmt.execution_options(populate_existing=True)))
+
+
+def count_campaigns_by_status(session: Session) -> dict[str, int]:
+    stmt = select(campaigns.c.status, func.count()).group_by(campaigns.c.status)
+    return {status: int(n) for status, n in session.execute(stmt).all()}
+
+
+def expand_backlog(session: Session, now: datetime) -> Backlog:
+    return backlog(session, campaigns, [campaigns.c.status.in_(EXPANDABLE)], now)
+
+
+def dispatch_backlog(session: Session, now: datetime) -> Backlog:
+    return backlog(session, messages, [messages.c.status == MessageStatus.PENDING], now)

@@ -14,7 +14,7 @@ from herald.billing import service as billing
 from herald.kit.clock import Clock
 from herald.kit.db import Database
 from herald.kit.ids import new_id
-from herald.messaging import repository
+from herald.messaging import events, repository
 from herald.messaging.models import REFUNDABLE_STATUSES
 from herald.messaging.repository import Settled
 from herald.providers.base import Receipt
@@ -26,6 +26,7 @@ def finish(
     outcomes: Iterable[tuple[uuid.UUID, str, str | None]],
     *,
     only_unleased: bool = False,
+    only_pending: bool = False,
 ) -> list[Settled]:
     """Apply (message id, final status, error code) to open messages and refund failures."""
     groups: dict[tuple[str, str | None], list[uuid.UUID]] = defaultdict(list)
@@ -35,9 +36,16 @@ def finish(
     settled: list[Settled] = []
     for (status, error_code), ids in groups.items():
         settled += repository.settle(
-            session, ids, status, error_code, now, only_unleased=only_unleased
+            session,
+            ids,
+            status,
+            error_code,
+            now,
+            only_unleased=only_unleased,
+            only_pending=only_pending,
         )
     refund_failed(session, clock, settled)
+    events.messages_changed(session, now, [m.id for m in settled])
     return settled
 
 
@@ -105,4 +113,7 @@ def adopt_orphans(
 def complete_finished(
     session: Session, campaign_ids: Iterable[uuid.UUID | None], now: datetime
 ) -> None:
-    repository.complete_campaigns(session, {c for c in campaign_ids if c is not None}, now)
+    completed = repository.complete_campaigns(
+        session, {c for c in campaign_ids if c is not None}, now
+    )
+    events.campaigns_changed(session, now, completed)

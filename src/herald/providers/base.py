@@ -62,6 +62,21 @@ class Receipt:
 ReceiptSink = Callable[[Sequence[Receipt]], None]
 
 
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """A message a person sent to one of our numbers or sender IDs (mobile-originated)."""
+
+    provider_name: str
+    from_number: str  # as the carrier wrote it: E.164 with or without '+', or a local form
+    to_number: str  # the number or sender ID they wrote to
+    text: str
+    received_at: datetime
+
+
+# Called by a provider with inbound messages; returns once they are durably recorded.
+InboundSink = Callable[[Sequence[Inbound]], None]
+
+
 class Provider(Protocol):
     name: str
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 
 import phonenumbers
+from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
 from phonenumbers import carrier as carrier_data
 
 UNKNOWN_CARRIER = "UNKNOWN"
@@ -22,16 +22,41 @@ class Destination:
     carrier: str
 
 
-def to_e164(raw: str, default_region: str | None) -> tuple[str, str | None] | None:
-    """The E.164 form of `raw` and its region, or None if it is not a valid number."""
+def _parse_valid(raw: str, default_region: str | None) -> phonenumbers.PhoneNumber | None:
     try:
         parsed = phonenumbers.parse(raw, default_region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(parsed):
+    return parsed if phonenumbers.is_valid_number(parsed) else None
+
+
+def to_e164(raw: str, default_region: str | None) -> tuple[str, str | None] | None:
+    """The E.164 form of `raw` and its region, or None if it is not a valid number."""
+    parsed = _parse_valid(raw, default_region)
+    if parsed is None:
         return None
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     return e164, phonenumbers.region_code_for_number(parsed)
+
+
+_NON_DIGITS = re.compile(r"\D")
+
+
+def likely_region(raw: str, default_region: str | None) -> str | None:
+    """A cheap guess of the country of `raw` (no validation): the region of its country
+    calling code when it has a '+' or '00' prefix, else `default_region`. Good enough to
+    estimate a price when a batch is accepted; expansion does the real parsing."""
+    stripped = raw.strip()
+    international = stripped.startswith(("+", "00"))
+    if not international:
+        return default_region
+    digits = _NON_DIGITS.sub("", stripped)
+    digits = digits[2:] if stripped.startswith("00") else digits
+    for length in (1, 2, 3):
+        regions = COUNTRY_CODE_TO_REGION_CODE.get(int(digits[:length] or 0))
+        if regions:
+            return str(regions[0])
+    return None
 
 
 def carrier_code(name: str) -> str:
@@ -40,9 +65,7 @@ def carrier_code(name: str) -> str:
     return code or UNKNOWN_CARRIER
 
 
-@lru_cache(maxsize=65536)
-def _carrier_from_data(e164: str) -> str:
-    parsed = phonenumbers.parse(e164)
+def _carrier_from_data(parsed: phonenumbers.PhoneNumber) -> str:
     return carrier_code(carrier_data.name_for_number(parsed, "en"))
 
 
@@ -55,15 +78,19 @@ class CarrierDetector:
         self._lengths = sorted({len(p) for p in self._overrides}, reverse=True)
 
     def carrier_of(self, e164: str) -> str:
+        return self._override(e164) or _carrier_from_data(phonenumbers.parse(e164))
+
+    def _override(self, e164: str) -> str | None:
         for length in self._lengths:
             found = self._overrides.get(e164[:length])
             if found is not None:
                 return found
-        return _carrier_from_data(e164)
+        return None
 
     def destination(self, raw: str, default_region: str | None) -> Destination | None:
-        normalised = to_e164(raw, default_region)
-        if normalised is None:
+        parsed = _parse_valid(raw, default_region)
+        if parsed is None:
             return None
-        e164, region = normalised
-        return Destination(e164, region, self.carrier_of(e164))
+        e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+        carrier = self._override(e164) or _carrier_from_data(parsed)
+        return Destination(e164, phonenumbers.region_code_for_number(parsed), carrier)

@@ -1,21 +1,117 @@
-"""Choosing the carrier connection (provider) that carries a message."""
+"""Choosing the carrier connection (provider) that carries a message.
+
+Routes come from the routes table (see routing.models.Route), re-read every few seconds so
+that `herald route add` takes effect on a running Herald. Without any route, everything goes
+to the default provider (the built-in simulator); once routes exist, a message that matches
+none is rejected with NO_ROUTE (and refunded) rather than sent somewhere unintended.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
-from herald.providers.base import Provider
+from herald.providers.base import Provider, ReceiptSink, Submission, SubmitOutcome, SubmitResult
+
+NO_ROUTE = "NO_ROUTE"
+
+
+@dataclass(frozen=True, slots=True)
+class RouteRule:
+    connection: str
+    country_alpha2: str | None = None
+    carrier: str | None = None
+    prefix: str | None = None
+    priority: int = 0
+
+    def matches(self, e164: str, country_alpha2: str | None, carrier: str) -> bool:
+        return (
+            (self.prefix is None or e164.startswith(self.prefix))
+            and (self.carrier is None or self.carrier == carrier)
+            and (self.country_alpha2 is None or self.country_alpha2 == country_alpha2)
+        )
+
+    @property
+    def rank(self) -> tuple[int, bool, bool, int]:
+        """Most specific first (a longer prefix, then a carrier, then a country), then the
+        higher priority."""
+        return (
+            len(self.prefix or ""),
+            self.carrier is not None,
+            self.country_alpha2 is not None,
+            self.priority,
+        )
+
+
+@runtime_checkable
+class Availability(Protocol):
+    """Providers with a link that can be down say so, and the router fails over."""
+
+    def is_available(self) -> bool: ...
+
+
+class NoRouteProvider:
+    """Refuses every message: nothing matched it in the routes table."""
+
+    name = NO_ROUTE
+
+    def start(self, receipts: ReceiptSink) -> None:
+        return None
+
+    def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
+        return [
+            SubmitResult(s.message_id, SubmitOutcome.REJECTED, error_code=NO_ROUTE) for s in batch
+        ]
+
+    def stop(self) -> None:
+        return None
+
+
+RouteLoader = Callable[[], Sequence[RouteRule]]
 
 
 class Router:
-    """Routes every message to the default provider; per-carrier routes arrive with the
-    SMPP connections."""
-
-    def __init__(self, providers: Mapping[str, Provider], default: str) -> None:
+    def __init__(
+        self,
+        providers: Mapping[str, Provider],
+        default: str,
+        routes: RouteLoader | None = None,
+        refresh_seconds: float = 5.0,
+    ) -> None:
         if default not in providers:
             raise ValueError(f"default provider {default!r} is not configured")
-        self.providers = dict(providers)
+        self.providers: dict[str, Provider] = {**providers, NO_ROUTE: NoRouteProvider()}
         self.default = default
+        self._load = routes
+        self._refresh_seconds = refresh_seconds
+        self._rules: list[RouteRule] = []
+        self._loaded_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def reload(self) -> None:
+        """Read the routes table now (the router also does so every few seconds)."""
+        rules = list(self._load()) if self._load else []
+        with self._lock:
+            self._rules = sorted(rules, key=lambda r: r.rank, reverse=True)
+            self._loaded_at = time.monotonic()
 
     def provider_for(self, e164: str, country_alpha2: str | None, carrier: str) -> Provider:
-        return self.providers[self.default]
+        if self._load and time.monotonic() - self._loaded_at > self._refresh_seconds:
+            self.reload()
+        with self._lock:
+            rules = self._rules
+        if not rules:
+            return self.providers[self.default]
+        fallback: Provider | None = None
+        for rule in rules:
+            provider = self.providers.get(rule.connection)
+            if provider is None or not rule.matches(e164, country_alpha2, carrier):
+                continue
+            if not isinstance(provider, Availability) or provider.is_available():
+                return provider
+            fallback = fallback or provider
+        # Every matching link is down: queue on the best one, which asks to retry later.
+        return fallback or self.providers[NO_ROUTE]

@@ -1,18 +1,26 @@
-"""Operator settings of routing: carrier overrides by prefix."""
+"""Operator settings of routing: carrier overrides by prefix, carrier connections, routes."""
 
 from __future__ import annotations
 
 import re
+import uuid
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from herald.errors import NotFound, ValidationFailed
+from herald.errors import Conflict, NotFound, ValidationFailed
 from herald.kit.clock import Clock
+from herald.kit.ids import new_id
 from herald.routing import repository
-from herald.routing.models import CarrierPrefix
+from herald.routing.models import BindMode, CarrierPrefix, Connection, Route
 from herald.routing.numbers import CarrierDetector, carrier_code
 
 _PREFIX = re.compile(r"^\+\d{1,15}$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+# Connections every Herald has without configuration; routes may point at them.
+BUILTIN_CONNECTIONS = frozenset({"SIMULATOR"})
+CONNECTION_TYPES = ("smpp",)
 
 
 def detector(session: Session) -> CarrierDetector:
@@ -39,3 +47,120 @@ def remove_carrier_prefix(session: Session, prefix: str) -> None:
 
 def list_carrier_prefixes(session: Session) -> list[CarrierPrefix]:
     return repository.list_prefixes(session)
+
+
+# -- connections -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionSpec:
+    name: str
+    host: str
+    port: int
+    system_id: str
+    password: str
+    type: str = "smpp"
+    system_type: str = ""
+    tps: int = 50
+    window: int = 10
+    bind_mode: str = BindMode.TRANSCEIVER
+
+
+def _check_connection(spec: ConnectionSpec) -> dict[str, str]:
+    # The lengths are SMPP 3.4's (C-octet strings, less their terminating NUL).
+    checks = {
+        "name": (bool(_NAME.match(spec.name)), "1-64 letters, digits, '.', '_' or '-'."),
+        "type": (spec.type in CONNECTION_TYPES, f"One of: {', '.join(CONNECTION_TYPES)}."),
+        "host": (0 < len(spec.host) <= 255, "A host name or address."),
+        "port": (0 < spec.port < 65536, "A TCP port (1-65535)."),
+        "system_id": (0 < len(spec.system_id) <= 15, "1 to 15 characters."),
+        "password": (len(spec.password) <= 8, "At most 8 characters (SMPP 3.4)."),
+        "system_type": (len(spec.system_type) <= 12, "At most 12 characters."),
+        "tps": (spec.tps >= 1, "At least 1 message per second."),
+        "window": (spec.window >= 1, "At least 1 outstanding submit_sm."),
+        "bind": (spec.bind_mode in set(BindMode), "transceiver or transmitter+receiver."),
+    }
+    return {field: message for field, (ok, message) in checks.items() if not ok}
+
+
+def add_connection(session: Session, clock: Clock, spec: ConnectionSpec) -> Connection:
+    errors = _check_connection(spec)
+    if errors:
+        raise ValidationFailed(errors)
+    if spec.name.upper() in BUILTIN_CONNECTIONS or repository.get_connection(session, spec.name):
+        raise Conflict(f"A connection named {spec.name} already exists.")
+    now = clock.now()
+    row = Connection(
+        id=new_id(),
+        name=spec.name,
+        type=spec.type,
+        host=spec.host,
+        port=spec.port,
+        system_id=spec.system_id,
+        password=spec.password,
+        system_type=spec.system_type,
+        tps=spec.tps,
+        window=spec.window,
+        bind_mode=spec.bind_mode,
+        created_at=now,
+        updated_at=now,
+    )
+    repository.add(session, row)
+    return row
+
+
+def list_connections(session: Session) -> list[Connection]:
+    return repository.list_connections(session)
+
+
+def remove_connection(session: Session, name: str) -> None:
+    routes = repository.count_routes_to(session, name)
+    if routes:
+        raise Conflict(f"{routes} route(s) still use connection {name}; remove them first.")
+    if not repository.remove_connection(session, name):
+        raise NotFound(f"No connection named {name}.")
+
+
+# -- routes ----------------------------------------------------------------------------------
+
+
+def add_route(
+    session: Session,
+    clock: Clock,
+    connection: str,
+    *,
+    country: str | None = None,
+    carrier: str | None = None,
+    prefix: str | None = None,
+    priority: int = 0,
+) -> Route:
+    country = country.upper() if country else None
+    errors = {}
+    if country is not None and not _COUNTRY.match(country):
+        errors["country"] = "An ISO 3166 alpha-2 code, e.g. AO."
+    if prefix is not None and not _PREFIX.match(prefix):
+        errors["prefix"] = "A prefix is '+' followed by 1 to 15 digits."
+    if errors:
+        raise ValidationFailed(errors)
+    if connection not in BUILTIN_CONNECTIONS and not repository.get_connection(session, connection):
+        raise NotFound(f"No connection named {connection}.")
+    row = Route(
+        id=new_id(),
+        connection_name=connection,
+        country_alpha2=country,
+        carrier=carrier_code(carrier) if carrier else None,
+        prefix=prefix,
+        priority=priority,
+        created_at=clock.now(),
+    )
+    repository.add(session, row)
+    return row
+
+
+def list_routes(session: Session) -> list[Route]:
+    return repository.list_routes(session)
+
+
+def remove_route(session: Session, route_id: uuid.UUID) -> None:
+    if not repository.remove_route(session, route_id):
+        raise NotFound(f"No route with id {route_id}.")

@@ -25,7 +25,38 @@ CAMPAIGN_SEND = "apikey:campaign:send"
 MESSAGES_READ = "apikey:messages:read"
 MESSAGES_SEND = "apikey:messages:send"
 MESSAGING_SCOPES = (CAMPAIGN_READ, CAMPAIGN_SEND, MESSAGES_READ, MESSAGES_SEND)
-ALL_SCOPES = MESSAGING_SCOPES
+# Permissions of the outreach API (/v1/accounts), as seed 001 names them.
+OUTREACH_CAMPAIGNS_READ = "campaigns:read"
+OUTREACH_CAMPAIGNS_WRITE = "campaigns:write"
+OUTREACH_LEADS_READ = "leads:read"
+OUTREACH_LEADS_WRITE = "leads:write"
+OUTREACH_SCOPES = (
+    OUTREACH_CAMPAIGNS_READ,
+    OUTREACH_CAMPAIGNS_WRITE,
+    OUTREACH_LEADS_READ,
+    OUTREACH_LEADS_WRITE,
+)
+# Permissions of the voice API (/v1/campaigns, /v1/agents, /v1/phone-numbers); seed 004
+# names none, so they carry a "voice:" prefix that keeps them apart from the outreach ones.
+VOICE_AGENTS_READ = "voice:agents:read"
+VOICE_AGENTS_WRITE = "voice:agents:write"
+VOICE_NUMBERS_READ = "voice:phone_numbers:read"
+VOICE_NUMBERS_WRITE = "voice:phone_numbers:write"
+VOICE_CAMPAIGNS_READ = "voice:campaigns:read"
+VOICE_CAMPAIGNS_WRITE = "voice:campaigns:write"
+VOICE_CALLS_READ = "voice:calls:read"
+VOICE_SCOPES = (
+    VOICE_AGENTS_READ,
+    VOICE_AGENTS_WRITE,
+    VOICE_NUMBERS_READ,
+    VOICE_NUMBERS_WRITE,
+    VOICE_CAMPAIGNS_READ,
+    VOICE_CAMPAIGNS_WRITE,
+    VOICE_CALLS_READ,
+)
+# Registering webhook endpoints and reading their delivery log (/c/v1/webhooks).
+WEBHOOKS_MANAGE = "apikey:webhooks:manage"
+ALL_SCOPES = MESSAGING_SCOPES + OUTREACH_SCOPES + VOICE_SCOPES + (WEBHOOKS_MANAGE,)
 
 # GSM alphanumeric sender IDs are at most 11 characters; numeric ones at most 15 digits.
 _REMITTER_NAME = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 .\-_&]{1,11}$|^\+?\d{3,15}$")

@@ -1,15 +1,14 @@
-"""X-API-KEY authentication, scopes and the per-key rate limit of the messaging API."""
+"""X-API-KEY authentication and scopes of the messaging API."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
 from herald.api.common import container
-from herald.errors import RateLimited
 from herald.tenancy import service as tenancy
 from herald.tenancy.service import Principal
 
@@ -32,20 +31,9 @@ CampaignRead = Annotated[Principal, Depends(requires(tenancy.CAMPAIGN_READ))]
 CampaignSend = Annotated[Principal, Depends(requires(tenancy.CAMPAIGN_SEND))]
 MessagesRead = Annotated[Principal, Depends(requires(tenancy.MESSAGES_READ))]
 MessagesSend = Annotated[Principal, Depends(requires(tenancy.MESSAGES_SEND))]
+WebhooksManage = Annotated[Principal, Depends(requires(tenancy.WEBHOOKS_MANAGE))]
 
 
-def batch_rate_limit(request: Request, response: Response, principal: CampaignSend) -> Principal:
-    """Seed 003: the batch route takes 10 requests per minute per API key (configurable)."""
-    limit = container(request).settings.batch_rate_limit
-    verdict = container(request).rate_limiter.hit(limit, "c_v1.batch", str(principal.key_id))
-    response.headers["RateLimit-Policy"] = f'"batch";q={verdict.limit};w={verdict.window}'
-    response.headers["RateLimit"] = f'"batch";r={verdict.remaining};t={verdict.reset_after}'
-    if not verdict.allowed:
-        raise RateLimited(
-            verdict.reset_after,
-            "Too many batch requests for this API key. Retry after the indicated delay.",
-        )
-    return principal
-
-
-BatchSender = Annotated[Principal, Depends(batch_rate_limit)]
+# The batch route's 10 requests per minute (seed 003) are applied with every other
+# route's limits, per key and route class, by herald.api.ratelimits.
+BatchSender = CampaignSend

@@ -1,0 +1,202 @@
+"""Writing the outcome of the sequencer's turns, in one transaction per batch: each send
+becomes a priced PENDING message billed to the wallet (the messaging engine's dispatch
+hands it to a carrier), linked to the lead's conversation; each lead's next step and due
+time are recorded and its lease given back. A number that opted out (the tenant's
+suppression list) gets nothing more."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from herald.billing import service as billing
+from herald.billing.service import PriceList
+from herald.errors import InsufficientFunds
+from herald.inbound import service as inbound
+from herald.kit.clock import Clock
+from herald.kit.ids import new_id
+from herald.messaging import repository as messages
+from herald.messaging.accept import message_row
+from herald.messaging.plan import plan_recipients
+from herald.outreach import pacing, repository
+from herald.outreach.models import (
+    CampaignStatus,
+    Direction,
+    Enrollment,
+    EnrollmentState,
+    Lead,
+    OutreachCampaign,
+)
+from herald.outreach.sequence import Send, Turn
+from herald.routing import service as routing
+
+# Between a single message sent by hand (10) and batch traffic (0): a conversation step.
+OUTREACH_PRIORITY = 5
+TRIGGER_SOURCE = "OUTREACH"
+NO_FUNDS_NOTE = "Paused: the wallet cannot pay for the next messages. Top up, then resume."
+
+
+@dataclass(slots=True)
+class Batch:
+    """What one transaction writes."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    entries: list[dict[str, Any]] = field(default_factory=list)
+    progress: list[dict[str, Any]] = field(default_factory=list)
+    released: list[uuid.UUID] = field(default_factory=list)
+
+
+def record_turns(
+    session: Session,
+    clock: Clock,
+    owner: str,
+    turns: Mapping[uuid.UUID, Turn],
+    campaign_ids: Mapping[uuid.UUID, uuid.UUID],
+    leads: Mapping[uuid.UUID, Lead],
+    operator_cap: int | None,
+) -> None:
+    """`turns` by enrollment id (in the order they were claimed); `campaign_ids` maps each
+    enrollment to its campaign."""
+    now = clock.now()
+    campaigns = repository.lock_campaigns(session, set(campaign_ids.values()))
+    held = repository.lock_held_enrollments(session, list(turns), owner)
+    senders = {c.remitter_id for c in campaigns.values()}
+    quota = pacing.SenderQuota(session, now, senders)
+    writer = _Writer(session, clock, now, quota, operator_cap)
+    for enrollment_id, turn in turns.items():
+        enrollment = held.get(enrollment_id)
+        if enrollment is None:
+            continue  # a reply or a cancel stopped this lead since it was claimed
+        campaign = campaigns[enrollment.campaign_id]
+        writer.take(campaign, enrollment, leads[enrollment.lead_id], turn)
+    writer.flush()
+    repository.complete_campaigns(session, list(campaigns), now)
+
+
+class _Writer:
+    def __init__(
+        self,
+        session: Session,
+        clock: Clock,
+        now: datetime,
+        quota: pacing.SenderQuota,
+        operator_cap: int | None,
+    ) -> None:
+        self.session, self.clock, self.now = session, clock, now
+        self.quota, self.operator_cap = quota, operator_cap
+        self.batch = Batch()
+        self.prices = PriceList.load(session, "SMS")
+        self.detector = routing.detector(session)
+
+    def take(
+        self, campaign: OutreachCampaign, enrollment: Enrollment, lead: Lead, turn: Turn
+    ) -> None:
+        if campaign.status != CampaignStatus.ACTIVE:
+            self.batch.released.append(enrollment.id)  # paused meanwhile: this step waits
+            return
+        if turn.send is not None and not self._send(campaign, enrollment, lead, turn.send):
+            return
+        self._progress(enrollment.id, turn.state, turn.step_index, turn.due_at, turn.error_code)
+
+    def _send(
+        self, campaign: OutreachCampaign, enrollment: Enrollment, lead: Lead, send: Send
+    ) -> bool:
+        if inbound.is_suppressed(self.session, campaign.organization_id, lead.phone):
+            self._progress(enrollment.id, EnrollmentState.OPTED_OUT, send.step_index, None, None)
+            return False
+        cap = pacing.effective_cap(campaign.daily_send_cap, self.operator_cap)
+        if not self.quota.take(campaign.remitter_id, cap):
+            assert cap is not None
+            until = self.quota.resets_at
+            self._pause(campaign, pacing.cap_note(cap, until), until)
+            self.batch.released.append(enrollment.id)
+            return False
+        plan = plan_recipients([lead.phone], send.text, None, self.detector, self.prices)
+        if not plan.destinations:
+            self.quota.give_back(campaign.remitter_id)
+            self._progress(
+                enrollment.id, EnrollmentState.FAILED, send.step_index, None, "INVALID_NUMBER"
+            )
+            return False
+        row = message_row(
+            campaign.organization_id,
+            campaign.billing_account_id,
+            None,
+            campaign.remitter_id,
+            send.channel,
+            send.text,
+            plan.text.encoding,
+            plan.text.segments,
+            plan.destinations[0],
+            trigger_source=TRIGGER_SOURCE,
+            priority=OUTREACH_PRIORITY,
+            now=self.now,
+            external_id=f"outreach:{campaign.id}",
+            contact_id=lead.id,
+        )
+        try:
+            billing.debit(
+                self.session,
+                self.clock,
+                campaign.billing_account_id,
+                row["cost_micros"],
+                f"debit:message:{row['id']}",
+                f"Outreach message to {row['e164_format']}",
+            )
+        except InsufficientFunds:
+            self.quota.give_back(campaign.remitter_id)
+            self._pause(campaign, NO_FUNDS_NOTE, None)
+            self.batch.released.append(enrollment.id)
+            return False
+        self.batch.messages.append(row)
+        self.batch.entries.append(_entry(campaign, enrollment, send, row, self.now))
+        return True
+
+    def _pause(self, campaign: OutreachCampaign, note: str, until: datetime | None) -> None:
+        campaign.status = CampaignStatus.PAUSED
+        campaign.rate_limited_until = until
+        campaign.status_note = note
+        campaign.updated_at = self.now
+
+    def _progress(
+        self, id: uuid.UUID, state: str, step: int, due: datetime | None, error: str | None
+    ) -> None:
+        self.batch.progress.append(
+            {"b_id": id, "b_state": state, "b_step": step, "b_due": due, "b_error": error}
+        )
+
+    def flush(self) -> None:
+        self.session.flush()  # campaign pauses first: completion below reads them
+        messages.insert_messages(self.session, self.batch.messages)
+        repository.insert_entries(self.session, self.batch.entries)
+        repository.record_progress(self.session, self.batch.progress, self.now)
+        repository.release(self.session, self.batch.released)
+        self.quota.save()
+
+
+def _entry(
+    campaign: OutreachCampaign,
+    enrollment: Enrollment,
+    send: Send,
+    message: dict[str, Any],
+    now: datetime,
+) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "organization_id": campaign.organization_id,
+        "lead_id": enrollment.lead_id,
+        "direction": Direction.OUTBOUND,
+        "campaign_id": campaign.id,
+        "enrollment_id": enrollment.id,
+        "step_index": send.step_index,
+        "message_id": message["id"],
+        "inbound_message_id": None,
+        "language": send.language,
+        "content": send.text,
+        "created_at": now,
+    }

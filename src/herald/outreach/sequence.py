@@ -1,0 +1,73 @@
+"""What a lead's next steps are: the pure part of the sequencer (no database, no clock).
+
+A claimed lead runs its steps from `step_index` on: at most one send per turn, and a wait
+ends the turn with the time the lead is due again. The sequencer writes the outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from herald.outreach import hours
+from herald.outreach.models import EnrollmentState
+from herald.outreach.templates import RenderFailed, pick_language, render
+from herald.outreach.workflow import SendStep, WaitStep, Workflow
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    step_index: int
+    channel: str
+    language: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    step_index: int  # the next step to run after this turn
+    state: str
+    due_at: datetime | None
+    error_code: str | None = None
+    send: Send | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeadView:
+    """The lead as a template sees it (field names as the API shows them)."""
+
+    fields: Mapping[str, Any]
+    language: str | None
+    time_zone: str
+
+
+def take_turn(
+    steps: Workflow,
+    step_index: int,
+    lead: LeadView,
+    default_language: str,
+    context: Mapping[str, Any],
+    now: datetime,
+) -> Turn:
+    send: Send | None = None
+    index = step_index
+    items: Sequence[SendStep | WaitStep] = steps.steps
+    while index < len(items):
+        step = items[index]
+        if isinstance(step, WaitStep):
+            due = hours.within(now + step.duration, step.sending_hours, lead.time_zone)
+            return Turn(index + 1, EnrollmentState.ACTIVE, due, send=send)
+        if send is not None:  # two sends in a row: the second one next turn
+            return Turn(index, EnrollmentState.ACTIVE, now, send=send)
+        language = pick_language(step.templates, lead.language, default_language)
+        if language is None:
+            return Turn(index, EnrollmentState.FAILED, None, "NO_TEMPLATE_FOR_LANGUAGE")
+        try:
+            text = render(step.templates[language], context)
+        except RenderFailed as exc:
+            return Turn(index, EnrollmentState.FAILED, None, exc.code)
+        send = Send(index, step.channel, language, text)
+        index += 1
+    return Turn(index, EnrollmentState.COMPLETED, None, send=send)

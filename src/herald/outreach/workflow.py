@@ -1,0 +1,153 @@
+"""The shape of a workflow: an ordered list of steps, each a send (a channel and a template
+per language) or a wait (a duration, optionally ending within sending hours in the lead's
+time zone). Stored as JSON on the campaign, exactly as the workflow endpoint shows it."""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from herald.errors import ValidationFailed
+from herald.outreach.templates import template_error
+
+MAX_STEPS = 20
+MAX_WAIT = timedelta(days=90)
+AVAILABLE_CHANNELS = ("SMS",)
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
+
+
+def normalise_language(value: str) -> str:
+    """'pt-BR' -> 'pt-br': language tags compare without case."""
+    code = value.strip().replace("_", "-").lower()
+    if not _LANGUAGE.match(code):
+        raise ValueError("A language is a code such as 'en', 'pt' or 'pt-BR'.")
+    return code
+
+
+Language = Annotated[str, AfterValidator(normalise_language)]
+
+
+class Shape(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", frozen=True
+    )
+
+
+class SendingHours(Shape):
+    """A daily window in the lead's local time; `days` are ISO weekdays (1 = Monday)."""
+
+    start: time
+    end: time
+    days: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5, 6, 7])
+
+    @field_validator("days")
+    @classmethod
+    def _weekdays(cls, days: list[int]) -> list[int]:
+        if not days or any(d < 1 or d > 7 for d in days):
+            raise ValueError("days are ISO weekdays from 1 (Monday) to 7 (Sunday).")
+        return sorted(set(days))
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SendingHours:
+        if self.start >= self.end:
+            raise ValueError("start must be before end (windows do not cross midnight).")
+        return self
+
+
+class SendStep(Shape):
+    type: Literal["send"]
+    channel: str = "SMS"
+    templates: dict[Language, str] = Field(min_length=1)
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, channel: str) -> str:
+        channel = channel.upper()
+        if channel == "WHATSAPP":
+            raise ValueError("The WHATSAPP channel is not available yet; use SMS.")
+        if channel not in AVAILABLE_CHANNELS:
+            raise ValueError(f"Unknown channel; available: {', '.join(AVAILABLE_CHANNELS)}.")
+        return channel
+
+    @field_validator("templates")
+    @classmethod
+    def _templates(cls, templates: dict[str, str]) -> dict[str, str]:
+        for language, source in templates.items():
+            if not source.strip():
+                raise ValueError(f"The '{language}' template is empty.")
+            if len(source) > 5000:
+                raise ValueError(f"The '{language}' template is longer than 5000 characters.")
+            problem = template_error(source)
+            if problem:
+                raise ValueError(f"The '{language}' template does not compile: {problem}")
+        return templates
+
+
+class WaitStep(Shape):
+    type: Literal["wait"]
+    duration: timedelta
+    sending_hours: SendingHours | None = None
+
+    @field_validator("duration")
+    @classmethod
+    def _duration(cls, duration: timedelta) -> timedelta:
+        if duration < timedelta(0) or duration > MAX_WAIT:
+            raise ValueError("A wait lasts from 0 to 90 days (ISO 8601, e.g. 'P2D', 'PT4H').")
+        return duration
+
+
+Step = Annotated[SendStep | WaitStep, Field(discriminator="type")]
+
+
+class Workflow(Shape):
+    steps: list[Step] = Field(min_length=1, max_length=MAX_STEPS)
+
+    @model_validator(mode="after")
+    def _sends_something(self) -> Workflow:
+        if not any(isinstance(step, SendStep) for step in self.steps):
+            raise ValueError("A workflow needs at least one send step.")
+        return self
+
+    def stored(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def missing_language(self, language: str) -> int | None:
+        """The index of the first send step without a template for `language`."""
+        for index, step in enumerate(self.steps):
+            if isinstance(step, SendStep) and language not in step.templates:
+                return index
+        return None
+
+
+EMPTY: dict[str, Any] = {"steps": []}
+
+
+def load(stored: dict[str, Any]) -> Workflow | None:
+    """The workflow stored on a campaign; None while none was set."""
+    if not stored.get("steps"):
+        return None
+    return Workflow.model_validate(stored)
+
+
+def parse(raw: Any) -> Workflow:
+    """Validate a workflow given by a caller; errors name the offending step."""
+    try:
+        return Workflow.model_validate(raw)
+    except ValidationError as exc:
+        fields: dict[str, str] = {}
+        for error in exc.errors():
+            loc = ".".join(str(p) for p in error["loc"] if p not in ("send", "wait"))
+            fields.setdefault(loc or "workflow", str(error["msg"]).removeprefix("Value error, "))
+        raise ValidationFailed(fields, "The workflow is not valid.") from exc

@@ -1,0 +1,123 @@
+"""Every SQL statement about message parts and early receipts. Bulk paths use Core."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from herald.kit.db import is_postgres
+from herald.providers.smpp.models import MessagePart, PartReceipt
+
+parts: Table = MessagePart.__table__  # type: ignore[assignment]
+receipts: Table = PartReceipt.__table__  # type: ignore[assignment]
+
+_UPSERT_COLUMNS = ("parts_total", "provider_name", "carrier_message_id", "in_doubt", "resends")
+
+
+def parts_of(session: Session, message_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
+    """The recorded parts of each message, in part order."""
+    ids = list(message_ids)
+    found: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    if not ids:
+        return found
+    stmt = select(parts).where(parts.c.message_id.in_(ids)).order_by(parts.c.part_number)
+    for row in session.execute(stmt):
+        found[row.message_id].append(row)
+    return found
+
+
+def upsert_parts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or update parts by (message_id, part_number)."""
+    if not rows:
+        return
+    dialect = postgresql if is_postgres(session) else sqlite
+    stmt = dialect.insert(parts)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[parts.c.message_id, parts.c.part_number],
+        set_={name: stmt.excluded[name] for name in (*_UPSERT_COLUMNS, "updated_at")},
+    )
+    session.execute(stmt, list(rows))
+
+
+def parts_by_carrier_ids(session: Session, provider_name: str, ids: Iterable[str]) -> list[Any]:
+    wanted = list(set(ids))
+    if not wanted:
+        return []
+    stmt = select(
+        parts.c.message_id, parts.c.part_number, parts.c.carrier_message_id, parts.c.status
+    ).where(parts.c.provider_name == provider_name, parts.c.carrier_message_id.in_(wanted))
+    return list(session.execute(stmt).all())
+
+
+def set_statuses(
+    session: Session, updates: Sequence[tuple[uuid.UUID, int, str, str | None]], now: datetime
+) -> None:
+    if not updates:
+        return
+    stmt = (
+        update(parts)
+        .where(
+            parts.c.message_id == bindparam("b_message"),
+            parts.c.part_number == bindparam("b_part"),
+        )
+        .values(status=bindparam("b_status"), error_code=bindparam("b_error"), updated_at=now)
+    )
+    params = [{"b_message": m, "b_part": p, "b_status": s, "b_error": e} for m, p, s, e in updates]
+    session.connection().execute(stmt, params)
+
+
+def unreported_with_receipts(session: Session, provider_name: str, limit: int) -> list[uuid.UUID]:
+    """Messages with receipts on some part whose outcome was not handed over yet."""
+    stmt = (
+        select(parts.c.message_id)
+        .where(
+            parts.c.provider_name == provider_name,
+            parts.c.reported_at.is_(None),
+            parts.c.status.is_not(None),
+        )
+        .distinct()
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def mark_reported(session: Session, message_ids: Iterable[uuid.UUID], now: datetime) -> None:
+    ids = list(message_ids)
+    if ids:
+        stmt = update(parts).where(parts.c.message_id.in_(ids)).values(reported_at=now)
+        session.execute(stmt)
+
+
+# -- receipts that came before the submit_sm_resp naming their id ----------------------------
+
+
+def add_early_receipts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(receipts), list(rows))
+
+
+def early_receipts(
+    session: Session, provider_name: str, ids: Iterable[str] | None, limit: int = 1000
+) -> list[Any]:
+    """Early receipts for `ids` (any of the provider's when None), oldest first."""
+    condition = [receipts.c.provider_name == provider_name]
+    if ids is not None:
+        wanted = list(set(ids))
+        if not wanted:
+            return []
+        condition.append(receipts.c.carrier_message_id.in_(wanted))
+    stmt = select(receipts).where(*condition).order_by(receipts.c.received_at).limit(limit)
+    return list(session.execute(stmt).all())
+
+
+def drop_early_receipts(session: Session, ids: Iterable[uuid.UUID]) -> None:
+    wanted = list(ids)
+    if wanted:
+        session.execute(delete(receipts).where(receipts.c.id.in_(wanted)))

@@ -1,0 +1,65 @@
+"""The TPS limit of one connection: how many submit_sm per second may leave.
+
+In one process a token bucket does it. When several worker processes bind the same SMPP
+account (HERALD_REDIS_URL set), they share one moving-window counter in Redis, so the
+carrier sees the configured rate in total and not once per process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Protocol
+
+from limits import RateLimitItemPerSecond
+from limits import storage as limits_storage
+from limits.aio import strategies
+
+
+class Throughput(Protocol):
+    async def acquire(self) -> None: ...
+
+
+class TokenBucket:
+    """`rate` tokens per second, with a burst of at most a tenth of a second's worth."""
+
+    def __init__(self, rate: float) -> None:
+        self._rate = rate
+        self._capacity = max(1.0, rate / 10)
+        self._tokens = self._capacity
+        self._updated = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        async with self._lock:  # first come, first served
+            while True:
+                now = time.monotonic()
+                elapsed = now - self._updated
+                self._tokens = min(self._capacity, self._tokens + elapsed * self._rate)
+                self._updated = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                await asyncio.sleep((1 - self._tokens) / self._rate)
+
+
+class SharedWindow:
+    """`rate` per second across every process that uses the same Redis and key."""
+
+    def __init__(self, redis_url: str, key: str, rate: int) -> None:
+        uri = redis_url if redis_url.startswith("async+") else f"async+{redis_url}"
+        self._storage = limits_storage.storage_from_string(uri, implementation="redispy")
+        self._limiter = strategies.MovingWindowRateLimiter(self._storage)
+        self._item = RateLimitItemPerSecond(rate)
+        self._key = key
+
+    async def acquire(self) -> None:
+        while not await self._limiter.hit(self._item, "smpp-tps", self._key):
+            stats = await self._limiter.get_window_stats(self._item, "smpp-tps", self._key)
+            await asyncio.sleep(min(1.0, max(0.001, stats.reset_time - time.time())))
+
+
+def throughput_for(name: str, rate: int, redis_url: str | None) -> Throughput:
+    if redis_url:
+        return SharedWindow(redis_url, name, rate)
+    return TokenBucket(rate)

@@ -1,0 +1,116 @@
+"""The small interface every voice provider implements (the built-in simulator today; a SIP
+trunk or a CPaaS HTTP API later).
+
+The dialer hands a provider batches of calls to place. The provider answers at once for
+each call (accepted with its own call id, refused for good, or "try again later"), then
+reports what happens on the line (ringing, answered, ended) as `CallEvent`s through the
+sink it was given at start. Events name our call id, which the provider carries along
+(a CPaaS "client state" or a SIP header), so an event can never be orphaned by a slow
+answer to `place`. The provider runs the agent's script on the line and reports the
+outcome; the dialer never needs to know how.
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    key: str
+    prompt: str
+    answer_type: str  # "dtmf" (a key press) or "speech"
+    choices: Mapping[str, str] = field(default_factory=dict)  # answer -> meaning
+
+
+@dataclass(frozen=True, slots=True)
+class CallScript:
+    greeting: str
+    message: str
+    language: str = "en-US"
+    voice: str | None = None
+    questions: Sequence[Question] = ()
+    voicemail_action: str = "hang_up"  # or "leave_message"
+    voicemail_message: str | None = None
+    outcome_labels: Sequence[str] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CallRequest:
+    call_id: uuid.UUID  # ours; echoed back in every event
+    to_number: str  # E.164
+    from_number: str  # E.164 caller id
+    script: CallScript
+    max_duration_seconds: int  # the provider hangs up when the conversation reaches it
+    attempt: int = 1
+    group: str = ""  # opaque to the provider (our campaign id); shown in its call records
+    variables: Mapping[str, Any] = field(default_factory=dict)  # the lead's fields
+
+
+class PlaceOutcome(enum.StrEnum):
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"  # permanent for this attempt (invalid number, refused caller id)
+    RETRY = "RETRY"  # temporary (trunk full, rate limited): not an attempt, try later
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceResult:
+    call_id: uuid.UUID
+    outcome: PlaceOutcome
+    provider_call_id: str | None = None
+    error_code: str | None = None
+    retry_after_seconds: float | None = None
+
+
+class CallEventKind(enum.StrEnum):
+    RINGING = "RINGING"
+    ANSWERED = "ANSWERED"
+    ENDED = "ENDED"
+
+
+class EndReason(enum.StrEnum):
+    COMPLETED = "COMPLETED"  # answered and the conversation ended
+    BUSY = "BUSY"
+    NO_ANSWER = "NO_ANSWER"
+    FAILED = "FAILED"
+
+
+class AnsweredBy(enum.StrEnum):
+    HUMAN = "human"
+    MACHINE = "machine"
+
+
+@dataclass(frozen=True, slots=True)
+class CallEvent:
+    provider_name: str
+    call_id: uuid.UUID
+    provider_call_id: str
+    kind: CallEventKind
+    occurred_at: datetime
+    # Set on ANSWERED and ENDED when the call was answered.
+    answered_by: AnsweredBy | None = None
+    # Set on ENDED only.
+    end_reason: EndReason | None = None
+    talk_seconds: int = 0  # from answer to hang-up; what is billed
+    outcome: str | None = None  # one of the script's outcome labels
+    answers: Mapping[str, str] = field(default_factory=dict)  # question key -> answer
+    error_code: str | None = None
+
+
+# Called by a provider with events; returns once they are durably recorded.
+CallEventSink = Callable[[Sequence[CallEvent]], None]
+
+
+class VoiceProvider(Protocol):
+    name: str
+
+    def start(self, events: CallEventSink) -> None: ...
+
+    def place(self, calls: Sequence[CallRequest]) -> list[PlaceResult]: ...
+
+    def stop(self) -> None: ...

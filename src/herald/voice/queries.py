@@ -1,0 +1,58 @@
+"""Reading voice resources, always within one tenant, in their public shape."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from herald.voice import repository
+from herald.voice.campaigns import campaign_not_found
+from herald.voice.models import CallCampaign
+from herald.voice.views import call_view, campaign_view
+
+
+def campaign(
+    session: Session, organization_id: uuid.UUID, campaign_id: uuid.UUID
+) -> dict[str, Any]:
+    found = repository.get_campaign(session, organization_id, campaign_id)
+    if found is None:
+        raise campaign_not_found()
+    return campaign_views(session, [found])[0]
+
+
+def campaign_views(session: Session, campaigns: list[CallCampaign]) -> list[dict[str, Any]]:
+    ids = [c.id for c in campaigns]
+    counts = repository.lead_counts(session, ids)
+    in_flight = repository.in_flight_counts(session, ids)
+    return [campaign_view(c, counts[c.id], in_flight.get(c.id, 0)) for c in campaigns]
+
+
+def list_campaigns(
+    session: Session,
+    organization_id: uuid.UUID,
+    *,
+    before: uuid.UUID | None,
+    limit: int,
+    status: str | None = None,
+) -> list[dict[str, Any]]:
+    found = repository.list_campaigns(
+        session, organization_id, before=before, limit=limit, status=status
+    )
+    return campaign_views(session, found)
+
+
+def calls_of_campaign(
+    session: Session,
+    organization_id: uuid.UUID,
+    campaign_id: uuid.UUID,
+    *,
+    before: uuid.UUID | None,
+    limit: int,
+    status: str | None = None,
+) -> list[dict[str, Any]]:
+    if repository.get_campaign(session, organization_id, campaign_id) is None:
+        raise campaign_not_found()
+    rows = repository.list_calls(session, campaign_id, before=before, limit=limit, status=status)
+    return [call_view(row) for row in rows]

@@ -1,0 +1,63 @@
+"""The voice channel's work, run by worker loops: dialing due leads, applying what the
+providers report (which frees slots and wakes the dialer at once), and sweeping calls
+whose lease ran out without an end."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from herald.kit.clock import Clock
+from herald.providers.voice_base import CallEvent
+from herald.providers.voice_sim import VoiceSimulator
+from herald.queue.worker import WorkerLoop
+from herald.settings import Settings
+from herald.voice import dialer, settle
+from herald.voice.dialer import VoiceProviders
+
+if TYPE_CHECKING:
+    from herald.bootstrap import Container
+
+SWEEP_IDLE_SECONDS = 5.0
+
+
+class VoiceRuntime:
+    """The voice providers of a running Herald and the loops that drive them."""
+
+    def __init__(self, providers: VoiceProviders) -> None:
+        self.providers = providers
+        self._started = False
+
+    def worker_loops(self, container: Container) -> list[WorkerLoop]:
+        db, clock = container.db, container.clock
+        batch = container.settings.voice_dial_batch_size
+        dial = WorkerLoop(
+            "voice-dial",
+            lambda: dialer.dial_due(db, clock, self.providers, batch),
+            container.settings.idle_poll_seconds,
+        )
+        sweep = WorkerLoop("voice-sweep", lambda: settle.sweep_lost(db, clock), SWEEP_IDLE_SECONDS)
+
+        def on_events(events: Sequence[CallEvent]) -> None:
+            settle.record_events(db, clock, events)
+            dial.wake()  # a call that ended freed a slot: refill it now
+
+        for provider in self.providers.providers.values():
+            provider.start(on_events)
+        self._started = True
+        return [dial, sweep]
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        for provider in self.providers.providers.values():
+            provider.stop()
+        self._started = False
+
+
+def default_runtime(settings: Settings, clock: Clock) -> VoiceRuntime:
+    """The built-in voice simulator, as `make run` uses it."""
+    simulator = VoiceSimulator(
+        clock, seed=settings.voice_sim_seed, time_scale=settings.voice_sim_time_scale
+    )
+    return VoiceRuntime(VoiceProviders({simulator.name: simulator}, simulator.name))

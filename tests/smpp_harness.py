@@ -46,7 +46,10 @@ class SmppRig:
             done = sum(n for s, n in counts.items() if s not in ("PENDING", "SENT"))
             return counts if done == total else None
 
-        found: dict[str, int] = wait_until(settled, timeout=timeout, interval=0.05)
+        try:
+            found: dict[str, int] = wait_until(settled, timeout=timeout, interval=0.05)
+        except AssertionError as exc:
+            raise AssertionError(f"not settled: {self.tally(campaign_id)}") from exc
         return found
 
     def parts(self, message_id: str) -> list[Any]:

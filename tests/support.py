@@ -3,6 +3,10 @@ services the CLI uses, and polling helpers. No mocks of our own code."""
 
 from __future__ import annotations
 
+import signal
+import socket
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+import httpx
 from fastapi.testclient import TestClient
 
 from herald.app import create_app
@@ -180,3 +185,41 @@ def wait_until(predicate: Callable[[], T], timeout: float = 15.0, interval: floa
         time.sleep(interval)
         value = predicate()
     return value
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def herald_cli(*args: str, env: dict[str, str]) -> str:
+    """Run the `herald` command line in a subprocess; its standard output."""
+    command = [sys.executable, "-m", "herald.cli.main", *args]
+    return subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
+
+
+class ServerProcess:
+    """`herald serve` in a subprocess on a free port, ready when constructed."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "herald.cli.main", "serve", "--port", str(self.port)]
+        self._log = log.open("ab")
+        self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=self._log)
+        wait_until(self._ready, timeout=60)
+
+    def _ready(self) -> bool:
+        if self.process.poll() is not None:
+            raise AssertionError(f"herald serve exited with {self.process.returncode}")
+        try:
+            return httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    def kill(self, sig: int = signal.SIGTERM) -> None:
+        self.process.send_signal(sig)
+        self.process.wait(timeout=30)
+        self._log.close()

@@ -6,13 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from support import HeraldFactory, RunningHerald, Tenant, wait_until
-
 from herald.billing import service as billing
 from herald.kit.clock import Clock
 from herald.kit.money import to_micros
 from herald.providers.voice_sim import LineRecord, VoiceSimulator
 from herald.voice import public_ids
+from support import HeraldFactory, RunningHerald, Tenant, wait_until
 
 # 1 simulated second = 2 ms: rings of 6-30 ms, conversations of about 150 ms.
 FAST = {"voice_sim_time_scale": 0.002, "read_rate_limit": "100000/minute"}

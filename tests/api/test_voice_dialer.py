@@ -13,6 +13,9 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from herald.billing import service as billing
+from herald.kit.clock import ManualClock
+from herald.kit.money import to_micros
 from support import HeraldFactory, wait_until
 from voice_kit import (
     ANSWERS,
@@ -28,10 +31,6 @@ from voice_kit import (
     simulator,
     start,
 )
-
-from herald.billing import service as billing
-from herald.kit.clock import ManualClock
-from herald.kit.money import to_micros
 
 MONDAY_6AM = datetime(2026, 3, 2, 6, 0, tzinfo=UTC)
 

@@ -6,9 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,43 +13,10 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from support import wait_until
+from support import ServerProcess, herald_cli, wait_until
 
 BATCHES = 3
 PER_BATCH = 1000
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _herald(*args: str, env: dict[str, str]) -> str:
-    command = [sys.executable, "-m", "herald.cli.main", *args]
-    return subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
-
-
-class Server:
-    def __init__(self, env: dict[str, str], log: Path) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "herald.cli.main", "serve", "--port", str(self.port)]
-        self._log = log.open("ab")
-        self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=self._log)
-        wait_until(self._ready, timeout=30)
-
-    def _ready(self) -> bool:
-        try:
-            return httpx.get(f"{self.url}/readyz", timeout=1).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    def kill(self, sig: int) -> None:
-        self.process.send_signal(sig)
-        self.process.wait(timeout=30)
-        self._log.close()
 
 
 @pytest.fixture
@@ -79,9 +43,9 @@ def test_kill_9_mid_campaign_loses_nothing_and_sends_nothing_twice(
     env: dict[str, str], db_url: str, tmp_path: Path
 ) -> None:
     tenant = json.loads(
-        _herald("tenant", "create", "--name", "Acme", "--balance", "500", "--json", env=env)
+        herald_cli("tenant", "create", "--name", "Acme", "--balance", "500", "--json", env=env)
     )
-    server = Server(env, tmp_path / "serve.log")
+    server = ServerProcess(env, tmp_path / "serve.log")
     headers = {"X-API-KEY": tenant["api_key"]}
     for batch in range(BATCHES):
         numbers = [f"+244923{batch}{i:05d}" for i in range(PER_BATCH)]
@@ -103,7 +67,7 @@ def test_kill_9_mid_campaign_loses_nothing_and_sends_nothing_twice(
     handed_over_before_kill = _count(engine, sent)
     assert handed_over_before_kill < total, "the kill came too late to test anything"
 
-    server = Server(env, tmp_path / "serve.log")
+    server = ServerProcess(env, tmp_path / "serve.log")
     open_messages = "SELECT count(*) FROM messages WHERE status IN ('PENDING', 'SENT')"
     wait_until(lambda: _count(engine, "SELECT count(*) FROM messages") == total, timeout=60)
     wait_until(lambda: _count(engine, open_messages) == 0, timeout=120)

@@ -106,9 +106,7 @@ def test_throttling_answers_slow_the_connection_down_and_nothing_is_lost_or_doub
     smsc_peer.behaviour.throttle_every = 7  # every 7th submit_sm: ESME_RTHROTTLED
     smpp = rig(make_herald, db_url, smsc_peer)
     text = "y" * 300  # two parts: a throttled second part must not resend the first
-    campaign_id = smpp.herald.batch(smpp.tenant, numbers(120), content=text).json()[
-        "campaign_id"
-    ]
+    campaign_id = smpp.herald.batch(smpp.tenant, numbers(120), content=text).json()["campaign_id"]
 
     tallies = smpp.wait_settled(campaign_id, 120)
 

@@ -7,10 +7,9 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from herald.kit.clock import ManualClock
 from support import HeraldFactory, RunningHerald, Tenant, wait_until
 from webhook_receiver import LOOPBACK, Receiver, register
-
-from herald.kit.clock import ManualClock
 
 NUMBERS = ["+244990000001", "+244990000002", "+244990000999"]
 
@@ -37,9 +36,7 @@ def run_campaign(herald: RunningHerald, tenant: Tenant) -> str:
     campaign_id: str = response.json()["campaign_id"]
     wait_until(lambda: herald.campaign(tenant, campaign_id)["status"] == "COMPLETED")
     wait_until(
-        lambda: all(
-            m["status"] != "SENT" for m in herald.messages(tenant, campaign_id=campaign_id)
-        )
+        lambda: all(m["status"] != "SENT" for m in herald.messages(tenant, campaign_id=campaign_id))
     )
     return campaign_id
 
@@ -72,7 +69,9 @@ def test_subscribers_hear_each_status_change_in_order_shown_as_the_api_shows_it(
         assert last[message["id"]]["type"] == "message.status_changed"
         assert last[message["id"]]["data"] == message  # the very shape GET returns
     assert all(r.signed_by(hook["secret"]) for r in receiver.received)
-    wait_until(lambda: {d["status"] for d in deliveries(herald, tenant, hook["id"])} == {"SUCCEEDED"})
+    wait_until(
+        lambda: {d["status"] for d in deliveries(herald, tenant, hook["id"])} == {"SUCCEEDED"}
+    )
 
 
 def test_an_endpoint_only_gets_the_event_types_it_asked_for(
@@ -115,7 +114,11 @@ def test_a_receiver_down_then_up_gets_every_event_once_and_in_order(
     assert len(receiver.ids()) == expected  # each event exactly once
     seen = statuses_by_resource(receiver)
     assert seen[campaign_id] == ["SENDING", "COMPLETED"]
-    assert all(statuses[0] == "SENT" and len(statuses) == 2 for statuses in seen.values() if statuses[0] != "SENDING")
+    assert all(
+        statuses[0] == "SENT" and len(statuses) == 2
+        for statuses in seen.values()
+        if statuses[0] != "SENDING"
+    )
     assert all(r.signed_by(hook["secret"]) for r in receiver.received)
     assert endpoint(herald, tenant, hook["id"])["failing_since"] is None
 
@@ -136,7 +139,12 @@ def test_only_a_2xx_is_success_and_retry_after_is_honoured(
     clock.advance(minutes=1)
     herald.container.wake_workers()
     wait_until(lambda: len(receiver.received) == 2)
-    log = wait_until(lambda: deliveries(herald, tenant, hook["id"])[-1]["attempt_log"][1:] and deliveries(herald, tenant, hook["id"])[-1])
+    log = wait_until(
+        lambda: (
+            deliveries(herald, tenant, hook["id"])[-1]["attempt_log"][1:]
+            and deliveries(herald, tenant, hook["id"])[-1]
+        )
+    )
     due = datetime.fromisoformat(log["next_attempt_at"])
     assert due - clock.now() >= timedelta(seconds=590)  # the endpoint asked for 10 minutes
     clock.advance(minutes=5)

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import standardwebhooks
 import svix.webhooks
-from support import HeraldFactory, RunningHerald, wait_until
-from webhook_receiver import LOOPBACK, Received, Receiver, register
 
 from herald.kit.clock import ManualClock
+from support import HeraldFactory, RunningHerald, wait_until
+from webhook_receiver import LOOPBACK, Received, Receiver, register
 
 NUMBERS = ["+244990000001", "+244990000002"]
 

@@ -131,9 +131,12 @@ def complete_campaigns(
     session: Session, ids: Iterable[uuid.UUID], now: datetime
 ) -> list[uuid.UUID]:
     """Mark COMPLETED every SENDING campaign among `ids` with no message left to hand over."""
-    ids = list(ids)
+    ids = sorted(set(ids))
     if not ids:
         return []
+    # Lock the campaigns first (in a fixed order): a concurrent worker that handed over the
+    # other last messages then waits for us, and its check below sees our committed rows.
+    session.execute(select(campaigns.c.id).where(campaigns.c.id.in_(ids)).with_for_update())
     nothing_pending = ~exists().where(
         messages.c.campaign_id == campaigns.c.id, messages.c.status == MessageStatus.PENDING
     )

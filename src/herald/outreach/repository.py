@@ -188,6 +188,16 @@ def list_campaigns(
     return list(session.scalars(stmt.order_by(OutreachCampaign.id.desc()).limit(limit)))
 
 
+def campaigns_by_id(
+    session: Session, ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, OutreachCampaign]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    stmt = select(OutreachCampaign).where(OutreachCampaign.id.in_(ids))
+    return {c.id: c for c in session.scalars(stmt)}
+
+
 def lock_campaigns(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, OutreachCampaign]:
     """The campaigns, locked in id order (every writer locks campaigns before their
     enrollments, so that they never wait on each other in a circle)."""
@@ -222,13 +232,14 @@ def pause_campaigns(
     ids = list(ids)
     if not ids:
         return
-    values: dict[str, Any] = {"status": CampaignStatus.PAUSED, "status_note": note}
-    values["updated_at"] = now
-    values["rate_limited_until"] = until
     stmt = update(campaigns).where(
         campaigns.c.id.in_(ids), campaigns.c.status == CampaignStatus.ACTIVE
     )
-    session.execute(stmt.values(values))
+    session.execute(
+        stmt.values(
+            status=CampaignStatus.PAUSED, rate_limited_until=until, status_note=note, updated_at=now
+        )
+    )
     if until is not None:  # already paused by a cap: keep the later of the two times
         extend = update(campaigns).where(
             campaigns.c.id.in_(ids),
@@ -477,13 +488,3 @@ def set_sender_day(session: Session, remitter_id: uuid.UUID, day: date, sent: in
         sender_days.c.remitter_id == remitter_id, sender_days.c.day == day
     )
     session.execute(stmt.values(sent=sent))
-
-
-def campaigns_by_id(
-    session: Session, ids: Iterable[uuid.UUID]
-) -> dict[uuid.UUID, OutreachCampaign]:
-    ids = list(ids)
-    if not ids:
-        return {}
-    stmt = select(OutreachCampaign).where(OutreachCampaign.id.in_(ids))
-    return {c.id: c for c in session.scalars(stmt)}

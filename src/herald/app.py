@@ -31,6 +31,7 @@ from herald.errors import HeraldError, NotFound
 from herald.kit.ratelimit import RateLimiter
 from herald.operations import exposition
 from herald.settings import Settings
+from herald.web.routes import router as dashboard_router
 
 log = structlog.get_logger(__name__)
 
@@ -88,6 +89,7 @@ def create_app(
     app.include_router(c_v1_inbound_router)
     app.include_router(accounts_router)
     app.include_router(voice_api.router)
+    app.include_router(dashboard_router)
     _add_error_handlers(app)
     _add_health(app)
 

@@ -39,6 +39,7 @@ def dispatch_due(
         rows = repository.claim_messages(session, owner, clock.now(), lease, limit)
         senders = _sender_names(session, rows)
     if not rows:
+        settle.adopt_stranded_orphans(db, clock)
         return 0
     batches: dict[str, list[Submission]] = defaultdict(list)
     campaigns: dict[uuid.UUID, uuid.UUID | None] = {}
@@ -95,6 +96,7 @@ def _record(
     owner: str,
     campaigns: dict[uuid.UUID, uuid.UUID | None],
 ) -> None:
+    repository.serialize_receipts(session, provider_name)  # first: see settle._apply
     now = clock.now()
     accepted = {
         r.provider_message_id: r.message_id

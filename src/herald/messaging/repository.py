@@ -337,6 +337,16 @@ def campaign_statuses(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.U
 # -- receipts that came before their submit response -----------------------------------------
 
 
+def serialize_receipts(session: Session, provider_name: str) -> None:
+    """Take, until the transaction ends, the lock that orders applying receipts with recording
+    submits of one provider (PostgreSQL; SQLite has one writer anyway). Take it first in the
+    transaction, before touching any message row, so that the two never deadlock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(func.pg_advisory_xact_lock(func.hashtext("receipts:" + provider_name)))
+        )
+
+
 def add_orphan_receipts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(OrphanReceipt), list(rows))
@@ -353,6 +363,39 @@ def take_orphan_receipts(
     if rows:
         session.execute(delete(table).where(condition))
     return rows
+
+
+def _stranded() -> Any:
+    table: Table = OrphanReceipt.__table__  # type: ignore[assignment]
+    return (
+        select(table.c.id, messages.c.id, table.c.status, table.c.error_code)
+        .join(
+            messages,
+            and_(
+                messages.c.provider_name == table.c.provider_name,
+                messages.c.provider_message_id == table.c.provider_message_id,
+            ),
+        )
+        .order_by(table.c.received_at)
+    )
+
+
+def any_stranded_orphans(session: Session) -> bool:
+    return session.execute(_stranded().limit(1)).first() is not None
+
+
+def take_stranded_orphans(
+    session: Session, limit: int = 500
+) -> list[tuple[uuid.UUID, str, str | None]]:
+    """(message id, status, error code) of orphan receipts whose message is known after
+    all, removed as they are taken (a row another worker took meanwhile is skipped)."""
+    table: Table = OrphanReceipt.__table__  # type: ignore[assignment]
+    found = session.execute(_stranded().limit(limit)).all()
+    if not found:
+        return []
+    stmt = delete(table).where(table.c.id.in_([f[0] for f in found])).returning(table.c.id)
+    taken = set(session.scalars(stmt))
+    return [(message_id, status, error) for id, message_id, status, error in found if id in taken]
 
 
 def count_by_status(session: Session) -> dict[str, int]:

@@ -78,6 +78,9 @@ def record_receipts(db: Database, clock: Clock, receipts: Sequence[Receipt]) -> 
 
 
 def _apply(session: Session, clock: Clock, provider_name: str, receipts: list[Receipt]) -> None:
+    # Without this, on PostgreSQL a receipt and the record of its submit can commit side by
+    # side, each unseen by the other: the receipt becomes an orphan nobody adopts.
+    repository.serialize_receipts(session, provider_name)
     refs = [r.provider_message_id for r in receipts]
     known = repository.message_ids_by_provider_ref(session, provider_name, refs)
     outcomes = [
@@ -108,6 +111,20 @@ def adopt_orphans(
     recorded."""
     orphans = repository.take_orphan_receipts(session, provider_name, list(sent))
     finish(session, clock, [(sent[o.provider_message_id], o.status, o.error_code) for o in orphans])
+
+
+def adopt_stranded_orphans(db: Database, clock: Clock) -> int:
+    """Apply orphan receipts whose submit turned out to be recorded. On PostgreSQL a receipt
+    and the record of its submit can each commit unseen by the other (the receipt found no
+    message, the submit found no orphan yet); this sweep, run when dispatch is idle, makes
+    sure such a receipt is applied anyway. Returns how many were applied."""
+    with db.reading() as session:
+        if not repository.any_stranded_orphans(session):
+            return 0
+    with db.transaction() as session:
+        outcomes = repository.take_stranded_orphans(session)
+        finish(session, clock, outcomes)
+    return len(outcomes)
 
 
 def complete_finished(

@@ -14,16 +14,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from herald.billing import service as billing
 from herald.billing.service import PriceList
-from herald.errors import InsufficientFunds
 from herald.inbound import service as inbound
 from herald.kit.clock import Clock
 from herald.kit.ids import new_id
 from herald.messaging import repository as messages
 from herald.messaging.accept import message_row
 from herald.messaging.plan import plan_recipients
-from herald.outreach import pacing, repository
+from herald.outreach import charging, pacing, repository
 from herald.outreach.models import (
     CampaignStatus,
     Direction,
@@ -78,6 +76,17 @@ def record_turns(
     repository.complete_campaigns(session, list(campaigns), now)
 
 
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """A send that passed every check but payment."""
+
+    campaign: OutreachCampaign
+    enrollment: Enrollment
+    turn: Turn
+    send: Send
+    message: dict[str, Any]
+
+
 class _Writer:
     def __init__(
         self,
@@ -90,40 +99,58 @@ class _Writer:
         self.session, self.clock, self.now = session, clock, now
         self.quota, self.operator_cap = quota, operator_cap
         self.batch = Batch()
+        self.pending: list[_Pending] = []
         self.prices = PriceList.load(session, "SMS")
         self.detector = routing.detector(session)
+        self.suppressed: dict[uuid.UUID, frozenset[str]] = {}
 
     def take(
         self, campaign: OutreachCampaign, enrollment: Enrollment, lead: Lead, turn: Turn
     ) -> None:
         if campaign.status != CampaignStatus.ACTIVE:
             self.batch.released.append(enrollment.id)  # paused meanwhile: this step waits
-            return
-        if turn.send is not None and not self._send(campaign, enrollment, lead, turn.send):
-            return
-        self._progress(enrollment.id, turn.state, turn.step_index, turn.due_at, turn.error_code)
+        elif turn.send is None:
+            self._progress(enrollment.id, turn)
+        else:
+            self._admit(campaign, enrollment, lead, turn, turn.send)
 
-    def _send(
-        self, campaign: OutreachCampaign, enrollment: Enrollment, lead: Lead, send: Send
-    ) -> bool:
-        if inbound.is_suppressed(self.session, campaign.organization_id, lead.phone):
-            self._progress(enrollment.id, EnrollmentState.OPTED_OUT, send.step_index, None, None)
-            return False
+    def _admit(
+        self,
+        campaign: OutreachCampaign,
+        enrollment: Enrollment,
+        lead: Lead,
+        turn: Turn,
+        send: Send,
+    ) -> None:
+        if lead.phone in self._suppressed(campaign.organization_id):
+            self._stop(enrollment.id, EnrollmentState.OPTED_OUT, send.step_index, None)
+            return
         cap = pacing.effective_cap(campaign.daily_send_cap, self.operator_cap)
         if not self.quota.take(campaign.remitter_id, cap):
             assert cap is not None
             until = self.quota.resets_at
             self._pause(campaign, pacing.cap_note(cap, until), until)
             self.batch.released.append(enrollment.id)
-            return False
+            return
+        message = self._message(campaign, lead, send)
+        if message is None:
+            self.quota.give_back(campaign.remitter_id)
+            self._stop(enrollment.id, EnrollmentState.FAILED, send.step_index, "INVALID_NUMBER")
+            return
+        self.pending.append(_Pending(campaign, enrollment, turn, send, message))
+
+    def _suppressed(self, organization_id: uuid.UUID) -> frozenset[str]:
+        if organization_id not in self.suppressed:
+            self.suppressed[organization_id] = inbound.suppressed_numbers(
+                self.session, organization_id
+            )
+        return self.suppressed[organization_id]
+
+    def _message(self, campaign: OutreachCampaign, lead: Lead, send: Send) -> dict[str, Any] | None:
         plan = plan_recipients([lead.phone], send.text, None, self.detector, self.prices)
         if not plan.destinations:
-            self.quota.give_back(campaign.remitter_id)
-            self._progress(
-                enrollment.id, EnrollmentState.FAILED, send.step_index, None, "INVALID_NUMBER"
-            )
-            return False
-        row = message_row(
+            return None
+        return message_row(
             campaign.organization_id,
             campaign.billing_account_id,
             None,
@@ -139,31 +166,38 @@ class _Writer:
             external_id=f"outreach:{campaign.id}",
             contact_id=lead.id,
         )
-        try:
-            billing.debit(
-                self.session,
-                self.clock,
-                campaign.billing_account_id,
-                row["cost_micros"],
-                f"debit:message:{row['id']}",
-                f"Outreach message to {row['e164_format']}",
+
+    def bill(self) -> None:
+        """Pay for the admitted sends; a campaign whose wallet runs dry pauses."""
+        charges = [charging.Charge(p.campaign.billing_account_id, p.message) for p in self.pending]
+        paid = charging.charge(self.session, self.clock, charges)
+        for item in self.pending:
+            if item.message["id"] not in paid:
+                self.quota.give_back(item.campaign.remitter_id)
+                self._pause(item.campaign, NO_FUNDS_NOTE, None)
+                self.batch.released.append(item.enrollment.id)
+                continue
+            self.batch.messages.append(item.message)
+            self.batch.entries.append(
+                _entry(item.campaign, item.enrollment, item.send, item.message, self.now)
             )
-        except InsufficientFunds:
-            self.quota.give_back(campaign.remitter_id)
-            self._pause(campaign, NO_FUNDS_NOTE, None)
-            self.batch.released.append(enrollment.id)
-            return False
-        self.batch.messages.append(row)
-        self.batch.entries.append(_entry(campaign, enrollment, send, row, self.now))
-        return True
+            self._progress(item.enrollment.id, item.turn)
 
     def _pause(self, campaign: OutreachCampaign, note: str, until: datetime | None) -> None:
+        if campaign.status != CampaignStatus.ACTIVE:
+            return
         campaign.status = CampaignStatus.PAUSED
         campaign.rate_limited_until = until
         campaign.status_note = note
         campaign.updated_at = self.now
 
-    def _progress(
+    def _progress(self, id: uuid.UUID, turn: Turn) -> None:
+        self._record(id, turn.state, turn.step_index, turn.due_at, turn.error_code)
+
+    def _stop(self, id: uuid.UUID, state: str, step: int, error: str | None) -> None:
+        self._record(id, state, step, None, error)
+
+    def _record(
         self, id: uuid.UUID, state: str, step: int, due: datetime | None, error: str | None
     ) -> None:
         self.batch.progress.append(
@@ -171,7 +205,8 @@ class _Writer:
         )
 
     def flush(self) -> None:
-        self.session.flush()  # campaign pauses first: completion below reads them
+        self.bill()
+        self.session.flush()  # campaign pauses first: completion afterwards reads them
         messages.insert_messages(self.session, self.batch.messages)
         repository.insert_entries(self.session, self.batch.entries)
         repository.record_progress(self.session, self.batch.progress, self.now)

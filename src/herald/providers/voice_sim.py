@@ -172,6 +172,7 @@ class VoiceSimulator:
         rates: OutcomeRates | None = None,
         timing: Timing | None = None,
         channels: int | None = None,
+        batch_window: float = 0.005,
     ) -> None:
         self.name = name
         self._clock = clock
@@ -180,6 +181,7 @@ class VoiceSimulator:
         self._rates = rates or OutcomeRates()
         self._timing = timing or Timing()
         self._channels = channels  # like a trunk's channel count; None: unlimited
+        self._batch_window = batch_window  # seconds
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
         self._due: list[tuple[float, int, CallEvent]] = []
@@ -286,6 +288,10 @@ class VoiceSimulator:
                     self._wake.wait(timeout=timeout)
                 if self._stopping:
                     return
+            # Like a provider that sends its callbacks in small bursts: what else comes due
+            # meanwhile goes in the same delivery.
+            time.sleep(self._batch_window)
+            with self._lock:
                 batch = self._pop_due()
             self._deliver(batch)
 
@@ -299,14 +305,14 @@ class VoiceSimulator:
             entry = heapq.heappop(self._due)
             batch.append(entry)
             if entry[2].kind is CallEventKind.ENDED:
-                self._hang_up(entry[2], now)
+                self._hang_up(entry[2], entry[0])
         return batch
 
-    def _hang_up(self, event: CallEvent, now: float) -> None:
+    def _hang_up(self, event: CallEvent, at: float) -> None:
         record = self._lines.pop(event.provider_call_id, None)
         if record is None:
             return  # a redelivery: the line was already free
-        record.ended_at = now
+        record.ended_at = at
         record.end_reason = str(event.end_reason)
         self._active[record.group] -= 1
 

@@ -1,6 +1,6 @@
 """The dialer: keeps at most `max_concurrent_calls` calls of each campaign in flight.
 
-A dial round for one campaign runs in three short transactions:
+A dial round for one campaign runs in two short transactions:
 
 1. Reserve, under a lock on the campaign row: count the campaign's calls in flight, take
    as many due leads as there are free slots (those outside their calling hours are given
@@ -10,9 +10,12 @@ A dial round for one campaign runs in three short transactions:
 2. Gate: lock the campaign row again and hand the calls to the provider only if the
    campaign still dials; a pause or cancel that committed in between wins, and its calls
    are released unplaced. A pause that comes later waits for this hand-over, so nothing
-   is dialed after a pause or cancel has been answered.
-3. Record what the provider answered: refused calls end as failed (and follow the retry
-   rules), calls it could not take yet go back to their lead unplaced.
+   is dialed after a pause or cancel has been answered. In the same transaction, record
+   what the provider answered: refused calls end as failed (and follow the retry rules),
+   calls it could not take yet go back to their lead unplaced.
+
+A crash after the reservation leaves `queued` calls that nobody placed: their lease runs
+out and the sweep releases them (see settle.sweep_lost).
 """
 
 from __future__ import annotations
@@ -112,7 +115,6 @@ def dial_campaign(
             settle.release_unplaced(session, clock, ids, clock.now())
             return 0
         results = _place(reserved.provider, reserved.requests)
-    with db.transaction() as session:
         _record(session, clock, reserved.provider.name, results)
     return sum(1 for r in results if r.outcome is PlaceOutcome.ACCEPTED)
 

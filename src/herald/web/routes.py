@@ -1,0 +1,124 @@
+"""A small read-mostly dashboard: sign in with an API key, watch campaigns progress,
+pause/resume/cancel them, and see the wallet. Server-rendered; it calls the same services
+as the API and holds no logic of its own."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from herald.api.common import container
+from herald.billing import service as billing
+from herald.errors import HeraldError
+from herald.kit.ids import parse_v7
+from herald.kit.money import format_micros
+from herald.messaging import control, queries
+from herald.messaging.repository import MessageFilter
+from herald.tenancy import service as tenancy
+from herald.tenancy.service import Principal
+
+COOKIE = "herald_key"
+router = APIRouter(prefix="/dashboard", include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.filters["money"] = format_micros
+
+
+def _principal(request: Request) -> Principal | None:
+    key = request.cookies.get(COOKIE)
+    if not key:
+        return None
+    try:
+        with container(request).db.reading() as session:
+            return tenancy.authenticate(session, key)
+    except HeraldError:
+        return None
+
+
+def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    return templates.TemplateResponse(request, name, context, status_code=status)
+
+
+@router.get("", response_class=HTMLResponse)
+def overview(request: Request) -> Response:
+    principal = _principal(request)
+    if principal is None:
+        return _page(request, "login.html", {})
+    with container(request).db.reading() as session:
+        account = billing.get_account(session, principal.billing_account_id)
+        campaigns = queries.list_campaigns(
+            session, principal.organization_id, before=None, limit=50
+        )
+        rows = [(c, queries.tally(session, c.id)) for c in campaigns]
+        singles = queries.list_messages(
+            session, principal.organization_id, MessageFilter(), before=None, limit=20
+        )
+    return _page(request, "overview.html", {"account": account, "rows": rows, "messages": singles})
+
+
+@router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)
+def campaign_detail(request: Request, campaign_id: str) -> Response:
+    principal = _principal(request)
+    id = parse_v7(campaign_id)
+    if principal is None or id is None:
+        return RedirectResponse("/dashboard", status_code=303)
+    with container(request).db.reading() as session:
+        try:
+            campaign = queries.get_campaign(session, principal.organization_id, id)
+        except HeraldError as exc:
+            return _page(request, "error.html", {"message": exc.message}, exc.status)
+        tally = queries.tally(session, id)
+        messages = queries.list_messages(
+            session,
+            principal.organization_id,
+            MessageFilter(campaign_id=id),
+            before=None,
+            limit=200,
+        )
+    context = {"campaign": campaign, "tally": tally, "messages": messages}
+    return _page(request, "campaign.html", context)
+
+
+@router.post("/campaigns/{campaign_id}/{action}")
+def campaign_action(request: Request, campaign_id: str, action: str) -> Response:
+    principal = _principal(request)
+    id = parse_v7(campaign_id)
+    actions = {"pause": control.pause, "resume": control.resume, "cancel": control.cancel}
+    if principal is None or id is None or action not in actions:
+        return RedirectResponse("/dashboard", status_code=303)
+    app = container(request)
+    try:
+        principal.require(tenancy.CAMPAIGN_SEND)
+        with app.db.transaction() as session:
+            actions[action](session, app.clock, principal.organization_id, id)
+    except HeraldError as exc:
+        return _page(request, "error.html", {"message": exc.message}, exc.status)
+    app.wake_workers()
+    return RedirectResponse(f"/dashboard/campaigns/{id}", status_code=303)
+
+
+@router.post("/login")
+def login(request: Request, api_key: Annotated[str, Form()]) -> Response:
+    try:
+        with container(request).db.reading() as session:
+            tenancy.authenticate(session, api_key.strip())
+    except HeraldError as exc:
+        return _page(request, "login.html", {"error": exc.message}, 401)
+    response = RedirectResponse("/dashboard", status_code=303)
+    response.set_cookie(COOKIE, api_key.strip(), httponly=True, samesite="strict")
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/dashboard", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+def campaign_link(campaign_id: uuid.UUID) -> str:
+    return f"/dashboard/campaigns/{campaign_id}"

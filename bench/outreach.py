@@ -9,18 +9,22 @@ turn prices, debits and queues one message) and how long dispatch takes to hand 
 from __future__ import annotations
 
 import argparse
+import shutil
 import tempfile
 import time
+import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from herald.bootstrap import build
+from herald.bootstrap import Container, build
 from herald.kit.clock import ManualClock
 from herald.kit.money import to_micros
 from herald.messaging import dispatch
 from herald.outreach import access, campaigns, leads, tasks, workflow
 from herald.outreach.campaigns import NewCampaign
 from herald.outreach.leads import LeadInput
+from herald.outreach.models import AccountGroup
 from herald.settings import Settings
 from herald.tenancy import service as tenancy
 
@@ -49,10 +53,16 @@ def main() -> None:
         campaign_id, group = _prepare(container, clock, args.leads)
         for step in ("first step", "second step"):
             started = time.perf_counter()
-            turns = _drain(lambda: tasks.advance_due(container.db, clock, "bench", LEASE, args.batch))
+            turns = _drain(
+                lambda: tasks.advance_due(container.db, clock, "bench", LEASE, args.batch)
+            )
             sequenced = time.perf_counter() - started
             started = time.perf_counter()
-            _drain(lambda: dispatch.dispatch_due(container.db, clock, container.router, "bench", LEASE, 500))
+            _drain(
+                lambda: dispatch.dispatch_due(
+                    container.db, clock, container.router, "bench", LEASE, 500
+                )
+            )
             handed = time.perf_counter() - started
             print(
                 f"{step}: {turns} lead turns in {sequenced:.2f}s ({turns / sequenced:.0f}/s); "
@@ -64,23 +74,30 @@ def main() -> None:
         print(f"campaign {status}; database {settings.effective_database_url.split(':')[0]}")
     finally:
         container.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
 
 
-def _prepare(container, clock, count):  # type: ignore[no-untyped-def]
+def _prepare(
+    container: Container, clock: ManualClock, count: int
+) -> tuple[uuid.UUID, AccountGroup]:
     with container.db.transaction() as session:
-        tenant = tenancy.create_tenant(session, clock, name="Bench", balance_micros=to_micros(10**6))
+        tenant = tenancy.create_tenant(
+            session, clock, name="Bench", balance_micros=to_micros(10**6)
+        )
         principal = tenancy.authenticate(session, tenant.api_key)
         group = access.create_group(session, clock, tenant.organization.id, "Sales")
         rows = [(i, LeadInput(phone=f"+24499{i:07d}", first_name=f"Lead{i}")) for i in range(count)]
         imported = leads.import_leads(session, clock, group, rows, None)
-        new = NewCampaign(name="Bench", sender_id=tenant.remitter.id, workflow=workflow.parse(STEPS))
+        new = NewCampaign(
+            name="Bench", sender_id=tenant.remitter.id, workflow=workflow.parse(STEPS)
+        )
         campaign = campaigns.create(session, clock, principal, group, new)
         campaigns.select_leads(session, clock, group, campaign.id, imported.lead_ids)
         campaigns.start(session, clock, group, campaign.id)
     return campaign.id, group
 
 
-def _drain(step) -> int:  # type: ignore[no-untyped-def]
+def _drain(step: Callable[[], int]) -> int:
     total = 0
     while handled := step():
         total += handled

@@ -5,6 +5,7 @@ log and the wallet."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 import uuid
@@ -122,7 +123,7 @@ def test_busy_unanswered_failed_and_machine_calls_are_retried_after_the_interval
         calls = by_lead[lead]
         assert [c["attempt_number"] for c in calls] == [1, 2, 3]
         assert {c["status"] for c in calls} == {expected[lead[-4:]]}
-        for before, after in zip(calls, calls[1:], strict=False):
+        for before, after in itertools.pairwise(calls):
             assert at(after["started_at"]) - at(before["ended_at"]) >= timedelta(minutes=10)
     counters = (done["total_leads"], done["completed_calls"], done["pending_calls"])
     assert counters == (5, 5, 0)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
-from support import HeraldFactory
-from webhook_receiver import LOOPBACK, Receiver
 
 from herald.webhooks.guard import AddressGuard
 from herald.webhooks.sender import HttpSender
+from support import HeraldFactory
+from webhook_receiver import LOOPBACK, Receiver
 
 REFUSED = [
     "http://127.0.0.1:8080/hooks",

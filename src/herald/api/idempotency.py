@@ -49,9 +49,10 @@ class IdempotencyMiddleware:
             return
         body = await _read_body(receive)
         container: Container = scope["app"].state.container
-        fingerprint = _fingerprint(scope, body)
+        query = scope.get("query_string", b"").decode()
+        same = fingerprint(scope["method"], scope["path"], query, body)
         try:
-            claim = await run_in_threadpool(_begin, container, caller, key, fingerprint)
+            claim = await run_in_threadpool(_begin, container, caller, key, same)
         except HeraldError as error:
             await self.render(request, error)(scope, receive, send)
             return
@@ -132,10 +133,11 @@ def _replaying(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-def _fingerprint(scope: Scope, body: bytes) -> str:
-    """Method, path, query and body; a JSON body is compared by value, not by spacing."""
+def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
+    """What makes two requests "the same": method, path, query and body (a JSON body is
+    compared by value, not by spacing or key order)."""
     digest = hashlib.sha256()
-    for part in (scope["method"], scope["path"], scope.get("query_string", b"").decode()):
+    for part in (method, path, query):
         digest.update(part.encode() + b"\0")
     digest.update(_canonical(body))
     return digest.hexdigest()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated
 
 import typer
@@ -14,6 +15,7 @@ from .outreach import account_group_app
 from .routing import carrier_app
 from .simulator import simulator_app
 from .tenancy import key_app, remitter_app, tenant_app
+from .voice import voice_app
 from .webhooks import webhook_app
 
 app = typer.Typer(help="Herald: outreach campaign engine.", no_args_is_help=True)
@@ -28,6 +30,16 @@ app.add_typer(route_app, name="route")
 app.add_typer(simulator_app, name="simulator")
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(account_group_app, name="account-group")
+app.add_typer(voice_app, name="voice")
+
+
+@app.callback()
+def _logs_to_stderr() -> None:
+    # Commands print their results (often --json) on stdout: log lines, warnings and up
+    # only, go to stderr. `serve` configures its own logging.
+    from herald.kit.logging import configure_logging
+
+    configure_logging(level=logging.WARNING)
 
 
 @app.command()

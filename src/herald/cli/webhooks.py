@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from herald import bootstrap  # noqa: F401  (loads every domain: their event types are declared)
 from herald.kit.clock import isoformat
 from herald.settings import Settings
 from herald.webhooks import service

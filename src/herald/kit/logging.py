@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 import structlog
 
@@ -20,12 +21,16 @@ SHARED_PROCESSORS: list[structlog.types.Processor] = [
 ]
 
 
-def configure_logging(fmt: str = "console", level: int = logging.INFO) -> None:
-    """`fmt` is "json" (one JSON object per line) or "console" (for `make run`)."""
+def configure_logging(
+    fmt: str = "console", level: int = logging.INFO, stream: TextIO | None = None
+) -> None:
+    """`fmt` is "json" (one JSON object per line) or "console" (for `make run`); lines go
+    to `stream` (standard error by default)."""
+    stream = stream or sys.stderr
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer()
         if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        else structlog.dev.ConsoleRenderer(colors=stream.isatty())
     )
     structlog.configure(
         processors=[
@@ -35,7 +40,7 @@ def configure_logging(fmt: str = "console", level: int = logging.INFO) -> None:
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        # Not cached: reconfiguring (the tests do) must reach loggers already in use.
     )
     formatter = structlog.stdlib.ProcessorFormatter(
         foreign_pre_chain=SHARED_PROCESSORS,
@@ -45,7 +50,7 @@ def configure_logging(fmt: str = "console", level: int = logging.INFO) -> None:
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     root.handlers = [handler]

@@ -16,6 +16,7 @@ from herald.voice import repository
 from herald.voice.models import Agent, PhoneNumber
 
 DEFAULT_OUTCOMES = ("interested", "not_interested", "callback_requested")
+VOICEMAIL_ACTIONS = ("hang_up", "leave_message")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,10 @@ def agent_not_found() -> NotFound:
 def create_agent(
     session: Session, clock: Clock, organization_id: uuid.UUID, spec: AgentSpec
 ) -> Agent:
+    if spec.voicemail_action not in VOICEMAIL_ACTIONS:
+        raise ValidationFailed({"voicemail.action": "Use hang_up or leave_message."})
+    if not 30 <= spec.max_call_duration_seconds <= 3600:
+        raise ValidationFailed({"max_call_duration_seconds": "From 30 to 3600 seconds."})
     keys = [q["key"] for q in spec.questions]
     if len(set(keys)) != len(keys):
         raise ValidationFailed({"questions": "Each question needs its own key."})

@@ -50,7 +50,6 @@ class CallStatus(enum.StrEnum):
     BUSY = "busy"
     NO_ANSWER = "no_answer"
     FAILED = "failed"  # the network or the provider could not connect it
-    CANCELLED = "cancelled"  # never handed over (campaign paused or cancelled meanwhile)
 
 
 IN_FLIGHT = (CallStatus.QUEUED, CallStatus.RINGING, CallStatus.IN_PROGRESS)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, exists, func, insert, or_, select, update
+from sqlalchemy import Row, Table, bindparam, delete, exists, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from herald.voice.models import (
@@ -336,6 +336,11 @@ def save_calls(session: Session, changes: Sequence[dict[str, Any]], now: datetim
     )
     params = [{"b_id": c["id"], **{f"b_{n}": c[n] for n in CALL_CHANGES}} for c in changes]
     session.connection().execute(stmt, params)
+
+
+def delete_calls(session: Session, ids: Sequence[uuid.UUID]) -> None:
+    if ids:
+        session.execute(delete(calls).where(calls.c.id.in_(ids)))
 
 
 def record_provider_ids(session: Session, accepted: Sequence[tuple[uuid.UUID, str]]) -> None:

@@ -185,20 +185,16 @@ def release_unplaced(
     call_ids: Sequence[uuid.UUID],
     retry_at: datetime,
 ) -> None:
-    """Calls that never reached the line: cancelled, their hold returned in full, and their
-    lead given back its attempt (queued again at `retry_at`, or cancelled with its
-    campaign)."""
+    """Calls that never reached the line (the campaign stopped meanwhile, or the provider
+    could not take them yet) were no attempt: they leave the call log, their hold comes back
+    in full, and their lead gets its attempt back (queued again at `retry_at`, or cancelled
+    with its campaign)."""
     rows = [r for r in repository.calls_for_update(session, call_ids) if r.status in IN_FLIGHT]
     if not rows:
         return
     now = clock.now()
-    states = []
-    for row in rows:
-        state = dict(row._mapping)
-        state.update(status=CallStatus.CANCELLED, ended_at=now, lease_until=None, cost_micros=0)
-        state.update(billable_minutes=0, duration_seconds=0, error_code="NOT_PLACED")
-        states.append(state)
-    repository.save_calls(session, states, now)
+    states = [{**row._mapping, "cost_micros": 0, "billable_minutes": 0} for row in rows]
+    repository.delete_calls(session, [s["id"] for s in states])
     rules = repository.retry_rules(session, {s["campaign_id"] for s in states})
     changes = []
     for state in states:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import structlog
 from sqlalchemy.orm import Session
 
 from herald.errors import NotFound, ValidationFailed
@@ -28,6 +29,8 @@ from herald.webhooks.repository import Job
 from herald.webhooks.retry import RetryPolicy, parse_retry_after
 from herald.webhooks.sender import Answer
 from herald.webhooks.signing import new_secret
+
+log = structlog.get_logger(__name__)
 
 MAX_ENDPOINTS_PER_ORGANIZATION = 20
 
@@ -86,6 +89,7 @@ def register_endpoint(
         updated_at=now,
     )
     repository.add_endpoint(session, endpoint)
+    log.info("webhook.endpoint_registered", endpoint_id=str(endpoint.id), url=url)
     return endpoint
 
 

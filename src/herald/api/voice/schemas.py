@@ -242,8 +242,7 @@ class VoiceCallOut(BaseModel):
     to_phone_number: str
     from_phone_number: str
     status: str = Field(
-        description="queued, ringing, in_progress, completed, voicemail, busy, no_answer, "
-        "failed or cancelled"
+        description="queued, ringing, in_progress, completed, voicemail, busy, no_answer, or failed"
     )
     attempt_number: int
     answered_by: str | None

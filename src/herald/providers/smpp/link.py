@@ -142,7 +142,7 @@ class Link:
 
     def send(self, command: str, **fields: Any) -> asyncio.Future[Pdu]:
         """Write a request now; the future resolves with its response (or LinkClosed)."""
-        if self.closed.is_set():
+        if self.closed.is_set() or self._writer.is_closing():
             raise LinkClosed(self.label)
         sequence = self._next_sequence()
         future: asyncio.Future[Pdu] = asyncio.get_running_loop().create_future()

@@ -269,10 +269,15 @@ class _Session:
         self._sequence = itertools.count(1)
         self._waiting: dict[int, asyncio.Future[pdus.PDU]] = {}
         self._closed = False
+        self._dropping = False
 
     @property
     def can_receive(self) -> bool:
-        return not self._closed and self.bound_as in ("bind_transceiver", "bind_receiver")
+        return (
+            not self._closed
+            and not self._dropping
+            and self.bound_as in ("bind_transceiver", "bind_receiver")
+        )
 
     @property
     def outstanding(self) -> int:
@@ -299,6 +304,21 @@ class _Session:
                 frame = head + await self._reader.readexactly(length - 4)
                 self._handle(pdus.decode(frame))
                 await self._writer.drain()
+                if self._dropping:
+                    await self._hang_up()
+
+    async def _hang_up(self) -> None:
+        """Drop the link the way a failing SMSC does, but without losing what it already
+        answered: half-close, ignore whatever else arrives, then close. (A close with unread
+        input would reset the connection and could destroy answers still in flight.)"""
+        self._writer.write_eof()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._discard_input(), 2.0)
+        self.close()
+
+    async def _discard_input(self) -> None:
+        while await self._reader.read(65536):
+            pass
 
     def _handle(self, pdu: pdus.PDU) -> None:
         name = pdus.command(pdu)
@@ -340,7 +360,7 @@ class _Session:
         if number in smsc.behaviour.drop_at:
             smsc.submits += 1
             log.info("smsc.dropping_link", submit=number)
-            self.close()
+            self._dropping = True
             return
         status, accepted = smsc.take_submit(pdu)
         if accepted is None:

@@ -1,0 +1,231 @@
+"""SMPP benchmark: messages per second through Herald's whole pipeline over SMPP, beside the
+wire limit of the same SMSC.
+
+Three processes on this machine: the test SMSC (`herald simulator smsc`, smpp.pdu3 codec),
+`herald serve` with an SMPP connection and a catch-all route to it, and this script.
+
+1. Wire: a bare ESME in this script binds to the SMSC, sends N submit_sm with the same
+   window, acknowledges every receipt, and stops when it has N responses and N receipts.
+2. Pipeline: N messages in batches of 1,000 through the HTTP API; the clock stops when every
+   message is DELIVERED (accepted, billed, expanded, dispatched, receipt applied).
+
+Prints both rates and pipeline/wire (target: 0.7 or more).
+
+    uv run python bench/smpp.py                                  # SQLite, 10,000 messages
+    uv run python bench/smpp.py --messages 5000 --window 100
+    uv run python bench/smpp.py --database postgresql+psycopg://postgres@127.0.0.1/test
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pipeline import drop_postgres, free_port, fresh_postgres, herald, wait_ready  # noqa: E402
+
+from herald.providers.smpp import codec  # noqa: E402
+from herald.providers.smpp.link import Credentials, Link, Timers  # noqa: E402
+from herald.providers.smpp.segments import segment  # noqa: E402
+
+PER_BATCH = 1000
+TEXT = "Flash Sale! Enjoy 50% off on all items this weekend only."
+_FAILING = ("0666", "0997", "0998", "0999")  # the simulators' failure suffixes
+
+
+def destinations(count: int) -> list[str]:
+    """Portuguese mobile numbers, none of which the simulator fails on purpose."""
+    found = (f"35191{n:07d}" for n in range(count * 2))
+    return [d for d in found if d[-4:] not in _FAILING][:count]
+
+
+def start_smsc(port: int, log: Path) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable, "-m", "herald.cli.main", "simulator", "smsc",
+        "--port", str(port), "--receipt-delay-ms", "0",
+    ]  # fmt: skip
+    handle = log.open("ab")
+    process = subprocess.Popen(command, stdout=handle, stderr=handle)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            asyncio.run(asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 1))
+            return process
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError("the SMSC simulator did not start")
+
+
+# -- 1. the wire: a bare client, no database ----------------------------------------------------
+
+
+async def bare_client(port: int, count: int, window: int) -> float:
+    receipts = 0
+    all_receipts = asyncio.Event()
+
+    async def on_request(link: Link, pdu: codec.Pdu) -> None:
+        nonlocal receipts
+        link.respond(pdu)
+        receipts += 1
+        if receipts >= count:
+            all_receipts.set()
+
+    timers = Timers(response_timeout=30, enquire_link=30)
+    credentials = Credentials("bench", "bench")
+    link = await Link.open(
+        "127.0.0.1", port, "bind_transceiver", credentials, on_request, timers, "bare"
+    )
+    slots = asyncio.Semaphore(window)
+    [part] = segment(uuid.uuid4(), TEXT)
+    fields = {
+        "source_addr_ton": 5,
+        "source_addr": "Bench",
+        "dest_addr_ton": 1,
+        "dest_addr_npi": 1,
+        "registered_delivery": 1,
+        "data_coding": part.data_coding,
+        "short_message": part.short_message,
+    }
+    pending = []
+    started = time.perf_counter()
+    for destination in destinations(count):
+        await slots.acquire()
+        future = link.send("submit_sm", destination_addr=destination, **fields)
+        future.add_done_callback(lambda _: slots.release())
+        pending.append(future)
+        await link.drain()
+    answers = await asyncio.gather(*pending)
+    await asyncio.wait_for(all_receipts.wait(), 120)
+    elapsed = time.perf_counter() - started
+    await link.unbind()
+    refused = sum(1 for a in answers if a.status != codec.ESME_ROK)
+    if refused:
+        raise RuntimeError(f"the SMSC refused {refused} submit_sm")
+    return count / elapsed
+
+
+# -- 2. the pipeline: herald serve over SMPP ----------------------------------------------------
+
+
+def pipeline(args: argparse.Namespace, smsc_port: int, data_dir: Path, db_url: str | None) -> float:
+    env = {
+        **os.environ,
+        "HERALD_DATA_DIR": str(data_dir),
+        "HERALD_BATCH_RATE_LIMIT": "100000/minute",
+        "HERALD_WRITE_RATE_LIMIT": "100000/minute",
+        "HERALD_LOG_FORMAT": "json",
+    }
+    if db_url:
+        env["HERALD_DATABASE_URL"] = db_url
+    tenant = json.loads(
+        herald("tenant", "create", "--name", "Bench", "--balance", "1000000", "--json", env=env)
+    )
+    herald(
+        "connection", "add", "--name", "bench-smsc", "--host", "127.0.0.1",
+        "--port", str(smsc_port), "--system-id", "herald", "--password", "secret",
+        "--tps", "1000000", "--window", str(args.window), env=env,
+    )  # fmt: skip
+    herald("route", "add", "--connection", "bench-smsc", env=env)
+    port = free_port()
+    log = (data_dir / "serve.log").open("ab")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "herald.cli.main", "serve", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        wait_ready(f"http://127.0.0.1:{port}")
+        return send_and_settle(args.messages, f"http://127.0.0.1:{port}", tenant, env)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+
+
+def send_and_settle(count: int, url: str, tenant: dict[str, str], env: dict[str, str]) -> float:
+    from herald.settings import Settings
+
+    db_url = (
+        env.get("HERALD_DATABASE_URL")
+        or Settings(data_dir=Path(env["HERALD_DATA_DIR"])).effective_database_url
+    )
+    engine = create_engine(db_url)
+    query = text("SELECT count(*) FROM messages WHERE status = 'DELIVERED'")
+    numbers = ["+" + d for d in destinations(count)]
+    with httpx.Client(base_url=url, headers={"X-API-KEY": tenant["api_key"]}, timeout=30) as api:
+        started = time.perf_counter()
+        for batch in range(0, count, PER_BATCH):
+            body = {
+                "name": f"bench {batch}",
+                "remitter_id": tenant["remitter_id"],
+                "channel_type": "SMS",
+                "content": TEXT,
+                "recipients": numbers[batch : batch + PER_BATCH],
+            }
+            response = api.post("/c/v1/campaigns/batch", json=body)
+            assert response.status_code == 202, response.text
+    deadline = time.perf_counter() + 600
+    delivered = 0
+    while delivered < count:
+        if time.perf_counter() > deadline:
+            raise RuntimeError(f"only {delivered} of {count} delivered within 10 minutes")
+        time.sleep(0.02)
+        with engine.connect() as conn:
+            delivered = int(conn.execute(query).scalar_one())
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return count / elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--window", type=int, default=50, help="outstanding submit_sm")
+    parser.add_argument("--database", default=None, help="a PostgreSQL admin database URL")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="herald-bench-smpp-") as tmp:
+        smsc_port = free_port()
+        smsc = start_smsc(smsc_port, Path(tmp) / "smsc.log")
+        name = None
+        try:
+            wire = asyncio.run(bare_client(smsc_port, args.messages, args.window))
+            db_url = None
+            if args.database:
+                db_url, name = fresh_postgres(args.database)
+            rate = pipeline(args, smsc_port, Path(tmp), db_url)
+        finally:
+            smsc.send_signal(signal.SIGINT)
+            smsc.wait(timeout=30)
+            if name and args.database:
+                drop_postgres(args.database, name)
+    print(
+        json.dumps(
+            {
+                "backend": "postgresql" if args.database else "sqlite",
+                "messages": args.messages,
+                "window": args.window,
+                "wire_per_second": round(wire),
+                "pipeline_per_second": round(rate),
+                "ratio": round(rate / wire, 2),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""herald voice: caller numbers, agents, and a look at call campaigns and their calls."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from herald.voice import agents, queries
+from herald.voice import public_ids as ids
+from herald.voice.views import agent_view, number_view
+
+from .context import clock, emit, emit_rows, parse_id, transaction
+
+voice_app = typer.Typer(help="Voice campaigns: numbers, agents, campaigns, calls.")
+number_app = typer.Typer(help="Numbers a workspace may call from.", no_args_is_help=True)
+agent_app = typer.Typer(help="Agents: the scripts calls run.", no_args_is_help=True)
+voice_app.add_typer(number_app, name="number")
+voice_app.add_typer(agent_app, name="agent")
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+CAMPAIGN_COLUMNS = (
+    "id",
+    "name",
+    "status",
+    "max_concurrent_calls",
+    "total_leads",
+    "completed_calls",
+    "pending_calls",
+    "in_progress_calls",
+)
+CALL_COLUMNS = (
+    "id",
+    "to_phone_number",
+    "attempt_number",
+    "status",
+    "started_at",
+    "duration_seconds",
+    "outcome",
+    "cost",
+)
+Org = Annotated[str, typer.Option("--org", help="Organization id.")]
+
+
+@number_app.command("add")
+def add_number(
+    organization_id: Org,
+    number: Annotated[str, typer.Option("--number", help="E.164, e.g. +351211234567.")],
+    label: Annotated[str | None, typer.Option(help="A name for it.")] = None,
+    provider: Annotated[
+        str | None, typer.Option(help="Voice provider carrying its calls (default: built-in).")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Register a caller number for a workspace."""
+    with transaction() as session:
+        added = agents.add_number(
+            session,
+            clock,
+            parse_id(organization_id, "--org"),
+            number,
+            label=label,
+            provider_name=provider,
+        )
+        emit(number_view(added), as_json)
+
+
+@number_app.command("list")
+def list_numbers(organization_id: Org, as_json: Json = False) -> None:
+    with transaction() as session:
+        rows = [
+            number_view(n) for n in agents.list_numbers(session, parse_id(organization_id, "--org"))
+        ]
+    emit_rows(rows, as_json, "Phone numbers")
+
+
+@agent_app.command("create")
+def create_agent(
+    organization_id: Org,
+    name: Annotated[str, typer.Option(help="The agent's name.")],
+    greeting: Annotated[str, typer.Option(help="What the call opens with.")],
+    message: Annotated[str, typer.Option(help="What the call says.")],
+    voicemail: Annotated[
+        str, typer.Option(help="On an answering machine: hang_up or leave_message.")
+    ] = "hang_up",
+    max_duration: Annotated[int, typer.Option(help="Longest call, in seconds.")] = 300,
+    as_json: Json = False,
+) -> None:
+    """Create an agent (the API offers questions and outcome labels too)."""
+    spec = agents.AgentSpec(
+        name=name,
+        greeting=greeting,
+        message=message,
+        voicemail_action=voicemail,
+        max_call_duration_seconds=max_duration,
+    )
+    with transaction() as session:
+        agent = agents.create_agent(session, clock, parse_id(organization_id, "--org"), spec)
+        emit(agent_view(agent), as_json)
+
+
+@voice_app.command("campaigns")
+def list_campaigns(
+    organization_id: Org,
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
+    as_json: Json = False,
+) -> None:
+    """Call campaigns of a workspace with their live counters."""
+    with transaction() as session:
+        views = queries.list_campaigns(
+            session, parse_id(organization_id, "--org"), before=None, limit=limit
+        )
+    fields = CAMPAIGN_COLUMNS
+    rows = views if as_json else [{k: v[k] for k in fields} for v in views]
+    emit_rows(rows, as_json, "Call campaigns")
+
+
+@voice_app.command("calls")
+def list_calls(
+    organization_id: Org,
+    campaign_id: Annotated[str, typer.Argument(help="cmp_… as the API shows it.")],
+    limit: Annotated[int, typer.Option(help="How many, newest first.")] = 50,
+    as_json: Json = False,
+) -> None:
+    """The call log of a campaign."""
+    campaign = ids.decode(ids.CAMPAIGN, campaign_id)
+    if campaign is None:
+        raise typer.BadParameter("not a campaign id", param_hint="CAMPAIGN_ID")
+    with transaction() as session:
+        views = queries.calls_of_campaign(
+            session, parse_id(organization_id, "--org"), campaign, before=None, limit=limit
+        )
+    fields = CALL_COLUMNS
+    rows = views if as_json else [{k: v[k] for k in fields} for v in views]
+    emit_rows(rows, as_json, "Calls")

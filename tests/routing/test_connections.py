@@ -1,0 +1,110 @@
+"""Configuring carrier connections and routes, from the command line as an operator does."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from herald.cli.main import app
+
+ADD = [
+    "connection",
+    "add",
+    "--name",
+    "unitel-1",
+    "--type",
+    "smpp",
+    "--host",
+    "127.0.0.1",
+    "--port",
+    "2775",
+    "--system-id",
+    "herald",
+    "--password",
+    "secret",
+]
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, db_url: str, tmp_path: object) -> CliRunner:
+    monkeypatch.setenv("HERALD_DATABASE_URL", db_url)
+    monkeypatch.setenv("HERALD_DATA_DIR", str(tmp_path))
+    return CliRunner()
+
+
+def test_an_operator_adds_lists_and_removes_connections_and_routes(cli: CliRunner) -> None:
+    added = cli.invoke(
+        app, [*ADD, "--tps", "80", "--window", "20", "--bind", "transmitter+receiver", "--json"]
+    )
+    assert added.exit_code == 0, added.output
+    assert json.loads(added.output)["bind"] == "transmitter+receiver"
+    listed = json.loads(cli.invoke(app, ["connection", "list", "--json"]).output)
+    assert [(c["name"], c["tps"], c["window"]) for c in listed] == [("unitel-1", 80, 20)]
+    assert "password" not in listed[0]
+
+    route = cli.invoke(
+        app,
+        [
+            "route",
+            "add",
+            "--connection",
+            "unitel-1",
+            "--country",
+            "ao",
+            "--carrier",
+            "Unitel",
+            "--prefix",
+            "+2449",
+            "--priority",
+            "5",
+            "--json",
+        ],
+    )
+    assert route.exit_code == 0, route.output
+    created = json.loads(route.output)
+    assert (created["country"], created["carrier"], created["prefix"]) == ("AO", "UNITEL", "+2449")
+
+    refused = cli.invoke(app, ["connection", "remove", "unitel-1"])
+    assert refused.exit_code == 1
+    assert "route" in refused.output
+    assert cli.invoke(app, ["route", "remove", created["id"]]).exit_code == 0
+    assert cli.invoke(app, ["connection", "remove", "unitel-1"]).exit_code == 0
+    assert json.loads(cli.invoke(app, ["connection", "list", "--json"]).output) == []
+
+
+def test_a_connection_with_impossible_settings_is_refused_with_every_reason(
+    cli: CliRunner,
+) -> None:
+    result = cli.invoke(
+        app,
+        [
+            "connection",
+            "add",
+            "--name",
+            "x",
+            "--host",
+            "h",
+            "--port",
+            "70000",
+            "--system-id",
+            "s" * 20,
+            "--password",
+            "too-long-pw",
+            "--bind",
+            "both",
+        ],
+    )
+    assert result.exit_code == 1
+    for field in ("port", "system_id", "password", "bind"):
+        assert field in result.output
+
+
+def test_a_route_needs_a_known_connection_and_the_simulator_is_one(cli: CliRunner) -> None:
+    unknown = cli.invoke(app, ["route", "add", "--connection", "nowhere"])
+    assert unknown.exit_code == 1
+    assert "No connection named nowhere" in unknown.output
+    assert cli.invoke(app, ["route", "add", "--connection", "SIMULATOR"]).exit_code == 0
+    assert cli.invoke(app, [*ADD]).exit_code == 0
+    assert cli.invoke(app, [*ADD]).exit_code == 1  # the name is taken

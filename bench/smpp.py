@@ -13,6 +13,7 @@ Prints both rates and pipeline/wire (target: 0.7 or more).
 
     uv run python bench/smpp.py                                  # SQLite, 10,000 messages
     uv run python bench/smpp.py --messages 5000 --window 100
+    uv run python bench/smpp.py --tps 500           # a carrier's usual cap, on both sides
     uv run python bench/smpp.py --database postgresql+psycopg://postgres@127.0.0.1/test
 """
 
@@ -35,11 +36,12 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pipeline import drop_postgres, free_port, fresh_postgres, herald, wait_ready  # noqa: E402
+from pipeline import drop_postgres, free_port, fresh_postgres, herald, wait_ready
 
-from herald.providers.smpp import codec  # noqa: E402
-from herald.providers.smpp.link import Credentials, Link, Timers  # noqa: E402
-from herald.providers.smpp.segments import segment  # noqa: E402
+from herald.providers.smpp import codec
+from herald.providers.smpp.link import Credentials, Link, Timers
+from herald.providers.smpp.segments import segment
+from herald.providers.smpp.throughput import TokenBucket
 
 PER_BATCH = 1000
 TEXT = "Flash Sale! Enjoy 50% off on all items this weekend only."
@@ -72,7 +74,7 @@ def start_smsc(port: int, log: Path) -> subprocess.Popen[bytes]:
 # -- 1. the wire: a bare client, no database ----------------------------------------------------
 
 
-async def bare_client(port: int, count: int, window: int) -> float:
+async def bare_client(port: int, count: int, window: int, tps: int) -> float:
     receipts = 0
     all_receipts = asyncio.Event()
 
@@ -89,6 +91,7 @@ async def bare_client(port: int, count: int, window: int) -> float:
         "127.0.0.1", port, "bind_transceiver", credentials, on_request, timers, "bare"
     )
     slots = asyncio.Semaphore(window)
+    bucket = TokenBucket(tps) if tps else None
     [part] = segment(uuid.uuid4(), TEXT)
     fields = {
         "source_addr_ton": 5,
@@ -103,6 +106,8 @@ async def bare_client(port: int, count: int, window: int) -> float:
     started = time.perf_counter()
     for destination in destinations(count):
         await slots.acquire()
+        if bucket is not None:
+            await bucket.acquire()
         future = link.send("submit_sm", destination_addr=destination, **fields)
         future.add_done_callback(lambda _: slots.release())
         pending.append(future)
@@ -136,7 +141,7 @@ def pipeline(args: argparse.Namespace, smsc_port: int, data_dir: Path, db_url: s
     herald(
         "connection", "add", "--name", "bench-smsc", "--host", "127.0.0.1",
         "--port", str(smsc_port), "--system-id", "herald", "--password", "secret",
-        "--tps", "1000000", "--window", str(args.window), env=env,
+        "--tps", str(args.tps or 1_000_000), "--window", str(args.window), env=env,
     )  # fmt: skip
     herald("route", "add", "--connection", "bench-smsc", env=env)
     port = free_port()
@@ -196,6 +201,9 @@ def main() -> None:
     )
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--window", type=int, default=50, help="outstanding submit_sm")
+    parser.add_argument(
+        "--tps", type=int, default=0, help="the connection's TPS limit, on both sides (0: none)"
+    )
     parser.add_argument("--database", default=None, help="a PostgreSQL admin database URL")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="herald-bench-smpp-") as tmp:
@@ -203,7 +211,7 @@ def main() -> None:
         smsc = start_smsc(smsc_port, Path(tmp) / "smsc.log")
         name = None
         try:
-            wire = asyncio.run(bare_client(smsc_port, args.messages, args.window))
+            wire = asyncio.run(bare_client(smsc_port, args.messages, args.window, args.tps))
             db_url = None
             if args.database:
                 db_url, name = fresh_postgres(args.database)
@@ -219,6 +227,7 @@ def main() -> None:
                 "backend": "postgresql" if args.database else "sqlite",
                 "messages": args.messages,
                 "window": args.window,
+                "tps_limit": args.tps or None,
                 "wire_per_second": round(wire),
                 "pipeline_per_second": round(rate),
                 "ratio": round(rate / wire, 2),

@@ -36,6 +36,11 @@ class Received:
         return expected in self.headers["webhook-signature"].split(" ")
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default (5) drops connections under concurrent senders
+    daemon_threads = True
+
+
 class Receiver:
     def __init__(self) -> None:
         self.received: list[Received] = []
@@ -46,7 +51,7 @@ class Receiver:
         self.port = 0
 
     def start(self) -> Receiver:
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
+        self._server = _Server(("127.0.0.1", self.port), self._handler())
         self.port = self._server.server_address[1]
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

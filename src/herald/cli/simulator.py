@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 from typing import Annotated
 
 import typer
@@ -38,11 +39,15 @@ def smsc(
     )
 
     async def serve() -> None:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stopping.set)
         server = Smsc(behaviour, host, port)
         bound = await server.start()
         typer.echo(f"SMSC simulator listening on {host}:{bound} (SMPP 3.4); Ctrl-C stops it")
         try:
-            await asyncio.Event().wait()
+            await stopping.wait()
         finally:
             await server.stop()
             typer.echo(f"accepted {len(server.accepted)} submit_sm")

@@ -252,30 +252,41 @@ class VoiceSimulator:
         self, request: CallRequest, ref: str, fate: Fate, started: datetime
     ) -> list[tuple[float, CallEvent]]:
         """(simulated seconds after placing, event) for everything the call will report."""
+        ringing = fate.setup_seconds
+        answered = ringing + fate.ring_seconds
+        ended = answered + fate.talk_seconds
 
-        def event(kind: CallEventKind, offset: float, **fields: object) -> tuple[float, CallEvent]:
-            at = started + timedelta(seconds=offset)
-            return offset, CallEvent(self.name, request.call_id, ref, kind, at, **fields)  # type: ignore[arg-type]
+        def at(offset: float) -> datetime:
+            return started + timedelta(seconds=offset)
 
-        setup, ring = fate.setup_seconds, fate.ring_seconds
         plan: list[tuple[float, CallEvent]] = []
         if fate.end_reason in (EndReason.NO_ANSWER, EndReason.COMPLETED):
-            plan.append(event(CallEventKind.RINGING, setup))
+            event = CallEvent(self.name, request.call_id, ref, CallEventKind.RINGING, at(ringing))
+            plan.append((ringing, event))
         if fate.answered_by is not None:
-            plan.append(event(CallEventKind.ANSWERED, setup + ring, answered_by=fate.answered_by))
-        end = setup + ring + fate.talk_seconds
-        plan.append(
-            event(
-                CallEventKind.ENDED,
-                end,
+            event = CallEvent(
+                self.name,
+                request.call_id,
+                ref,
+                CallEventKind.ANSWERED,
+                at(answered),
                 answered_by=fate.answered_by,
-                end_reason=fate.end_reason,
-                talk_seconds=fate.talk_seconds,
-                outcome=fate.outcome,
-                answers=fate.answers,
-                error_code=fate.error_code,
             )
+            plan.append((answered, event))
+        end = CallEvent(
+            self.name,
+            request.call_id,
+            ref,
+            CallEventKind.ENDED,
+            at(ended),
+            answered_by=fate.answered_by,
+            end_reason=fate.end_reason,
+            talk_seconds=fate.talk_seconds,
+            outcome=fate.outcome,
+            answers=fate.answers,
+            error_code=fate.error_code,
         )
+        plan.append((ended, end))
         return plan
 
     # -- reporting what happens on the line --------------------------------------------------

@@ -43,7 +43,7 @@ _UNSET: Any = object()
 @dataclass(frozen=True, slots=True)
 class CampaignSpec:
     name: str
-    agent_id: uuid.UUID
+    agent_id: uuid.UUID | None  # None: not an id of ours
     from_phone_number: str
     max_concurrent_calls: int
     max_retries: int
@@ -73,6 +73,10 @@ class CampaignChanges:
         return {k: getattr(self, k) for k in self.__slots__ if getattr(self, k) is not _UNSET}
 
 
+def _no_agent() -> ValidationFailed:
+    return ValidationFailed({"agent_id": "No agent with this id exists in this workspace."})
+
+
 def campaign_not_found() -> NotFound:
     return NotFound("The campaign does not exist.")
 
@@ -81,9 +85,9 @@ def create_campaign(
     session: Session, clock: Clock, principal: Principal, spec: CampaignSpec
 ) -> CallCampaign:
     organization_id = principal.organization_id
-    agent = repository.get_agent(session, organization_id, spec.agent_id)
-    if agent is None:
-        raise ValidationFailed({"agent_id": "No agent with this id exists in this workspace."})
+    agent = spec.agent_id and repository.get_agent(session, organization_id, spec.agent_id)
+    if not agent:
+        raise _no_agent()
     number = agents.caller_number(session, organization_id, spec.from_phone_number)
     if not spec.leads and not spec.draft:
         raise ValidationFailed(
@@ -172,9 +176,10 @@ def update_campaign(
     ):
         raise Conflict(f"A {campaign.status} campaign cannot be changed.")
     now = clock.now()
-    agent_id = given.get("agent_id")
-    if agent_id is not None and repository.get_agent(session, organization_id, agent_id) is None:
-        raise ValidationFailed({"agent_id": "No agent with this id exists in this workspace."})
+    if "agent_id" in given:
+        agent_id = given["agent_id"]
+        if agent_id is None or repository.get_agent(session, organization_id, agent_id) is None:
+            raise _no_agent()
     if "from_phone_number" in given:
         number = agents.caller_number(session, organization_id, given.pop("from_phone_number"))
         campaign.phone_number_id = number.id

@@ -157,14 +157,24 @@ def _reserve(
     repository.insert_calls(session, calls)
     repository.start_calling(session, [c["lead_id"] for c in calls], now)
     if campaign.status == CampaignStatus.ACTIVE:
-        campaign.status = CampaignStatus.RUNNING
-        campaign.started_at = campaign.started_at or now
-        campaign.updated_at = now
-        session.flush()
-        campaign_changed(session, clock, campaign)
+        _start_running(session, clock, campaign, now)
+    return Reserved(provider, _requests(campaign, agent, leads, calls))
+
+
+def _start_running(session: Session, clock: Clock, campaign: CallCampaign, now: datetime) -> None:
+    campaign.status = CampaignStatus.RUNNING
+    campaign.started_at = campaign.started_at or now
+    campaign.updated_at = now
+    session.flush()
+    campaign_changed(session, clock, campaign)
+
+
+def _requests(
+    campaign: CallCampaign, agent: Agent, leads: list[Row[Any]], calls: list[dict[str, Any]]
+) -> list[CallRequest]:
     by_lead = {lead.id: lead for lead in leads}
     script = script_of(agent)
-    requests = [
+    return [
         CallRequest(
             call_id=c["id"],
             to_number=c["to_number"],
@@ -177,7 +187,6 @@ def _reserve(
         )
         for c in calls
     ]
-    return Reserved(provider, requests)
 
 
 def _leads_in_hours(

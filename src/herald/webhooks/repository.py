@@ -134,13 +134,23 @@ def insert_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 def _claimable(now: datetime) -> list[ColumnElement[bool]]:
     """Due deliveries of enabled endpoints that are the oldest unfinished delivery of
     their (endpoint, resource): one resource's events leave in order."""
-    earlier = deliveries.alias("earlier")
-    head_of_chain = ~exists().where(
-        earlier.c.endpoint_id == deliveries.c.endpoint_id,
-        earlier.c.resource_id == deliveries.c.resource_id,
-        earlier.c.status == DeliveryStatus.PENDING,
-        earlier.c.id < deliveries.c.id,
+    # "The oldest pending delivery of its chain", as a correlated scalar subquery rather
+    # than a NOT EXISTS: each candidate costs one probe of the chain index, whatever the
+    # planner believes about the table (right after a burst of inserts its statistics are
+    # stale, and the anti-join it then picks is quadratic in the pending rows).
+    chain = deliveries.alias("chain")
+    oldest_of_chain = (
+        select(chain.c.id)
+        .where(
+            chain.c.endpoint_id == deliveries.c.endpoint_id,
+            chain.c.resource_id == deliveries.c.resource_id,
+            chain.c.status == DeliveryStatus.PENDING,
+        )
+        .order_by(chain.c.id)
+        .limit(1)
+        .scalar_subquery()
     )
+    head_of_chain = deliveries.c.id == oldest_of_chain
     endpoint_enabled = exists().where(
         endpoints.c.id == deliveries.c.endpoint_id,
         endpoints.c.status == EndpointStatus.ENABLED,

@@ -78,10 +78,9 @@ def create_campaign(
     request: Request, body: VoiceCampaignIn, principal: CampaignsWrite
 ) -> VoiceCampaignOut:
     app = container(request)
-    agent_id = ids.decode(ids.AGENT, body.agent_id)
     spec = CampaignSpec(
         name=body.name,
-        agent_id=agent_id or uuid.UUID(int=0),
+        agent_id=ids.decode(ids.AGENT, body.agent_id),
         from_phone_number=body.from_phone_number,
         max_concurrent_calls=body.max_concurrent_calls,
         max_retries=body.retry.max_retries,
@@ -157,7 +156,7 @@ def _changes(body: VoiceCampaignPatch) -> dict[str, Any]:
         if name in given and getattr(body, name) is not None:
             changes[name] = getattr(body, name)
     if "agent_id" in given and body.agent_id is not None:
-        changes["agent_id"] = ids.decode(ids.AGENT, body.agent_id) or uuid.UUID(int=0)
+        changes["agent_id"] = ids.decode(ids.AGENT, body.agent_id)
     if "retry" in given and body.retry is not None:
         for name in body.retry.model_fields_set:
             if getattr(body.retry, name) is not None:

@@ -4,7 +4,8 @@ what each part's receipt said, and when a whole message has its outcome.
 A message's outcome is derived from all its parts: DELIVERED only when every part is; else
 the gravest state among its parts (REJECTED, UNDELIVERED, EXPIRED, FAILED). It is reported
 under the carrier id of part 1, which is the provider_message_id the message shows.
-Every function here runs inside the caller's transaction.
+Every function here runs inside the caller's transaction; the caller marks what it returns
+as reported in that same transaction and hands it to settlement after the commit.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,6 +24,8 @@ from herald.providers.base import Receipt, ReceiptStatus
 from herald.providers.smpp import repository
 from herald.providers.smpp.deliveries import PartReceipt, id_candidates
 
+# A message handed over this long ago but still SENT lost its hand-over: do it again.
+HAND_OVER_GRACE = timedelta(seconds=60)
 _GRAVITY = (
     ReceiptStatus.REJECTED,
     ReceiptStatus.UNDELIVERED,
@@ -91,6 +95,7 @@ def record_receipts(
     owners = _owners(repository.parts_by_carrier_ids(session, provider_name, wanted))
     updates: list[tuple[uuid.UUID, int, str, str | None]] = []
     early: list[dict[str, Any]] = []
+    whole: dict[uuid.UUID, Finished] = {}  # single-part messages: the receipt is the outcome
     now = clock.now()
     for receipt in receipts:
         owner = next(
@@ -98,33 +103,51 @@ def record_receipts(
         )
         if owner is None:
             early.append(_early_row(provider_name, receipt, now))
-        else:
-            updates.append((*owner, receipt.status.value, receipt.error_code))
+            continue
+        updates.append(
+            (owner.message_id, owner.part_number, receipt.status.value, receipt.error_code)
+        )
+        if owner.parts_total == 1 and owner.reported_at is None:
+            outcome = Receipt(
+                provider_name, owner.carrier_message_id, receipt.status, receipt.error_code, now
+            )
+            whole[owner.message_id] = Finished(owner.message_id, outcome)
     repository.set_statuses(session, updates, now)
     repository.add_early_receipts(session, early)
-    return finished(session, clock, provider_name, {m for m, _, _, _ in updates})
+    multipart = {m for m, _, _, _ in updates} - set(whole)
+    return [*whole.values(), *finished(session, clock, provider_name, multipart)]
 
 
 def reconcile(session: Session, clock: Clock, provider_name: str) -> list[Finished]:
     """Catch up on what concurrent processes or a crash may have left half done: early
-    receipts whose part is now known, and messages whose parts all have receipts."""
+    receipts whose part is now known, messages whose parts all have receipts, and messages
+    whose hand-over to settlement was lost."""
     early = repository.early_receipts(session, provider_name, None)
     wanted = {c for row in early for c in id_candidates(row.carrier_message_id)}
-    owners = _owners(repository.parts_by_carrier_ids(session, provider_name, wanted))
+    rows = _owners(repository.parts_by_carrier_ids(session, provider_name, wanted))
+    owners = {ref: (row.message_id, row.part_number) for ref, row in rows.items()}
     done = _apply_early(session, clock, provider_name, early, owners)
-    pending = repository.unreported_with_receipts(session, provider_name, limit=1000)
-    return done + finished(
-        session, clock, provider_name, set(pending) - {f.message_id for f in done}
+    pending = set(repository.unreported_with_receipts(session, provider_name, limit=1000))
+    pending -= {f.message_id for f in done}
+    lost = repository.reported_but_unsettled(
+        session, provider_name, clock.now() - HAND_OVER_GRACE, limit=1000
     )
+    again = finished(session, clock, provider_name, set(lost), reported_too=True)
+    return done + finished(session, clock, provider_name, pending) + again
 
 
 def finished(
-    session: Session, clock: Clock, provider_name: str, message_ids: set[uuid.UUID]
+    session: Session,
+    clock: Clock,
+    provider_name: str,
+    message_ids: set[uuid.UUID],
+    reported_too: bool = False,
 ) -> list[Finished]:
-    """The messages among `message_ids` whose every part has its receipt, not yet reported."""
+    """The messages among `message_ids` whose every part has its receipt, not yet reported
+    (or reported already, to hand them over again)."""
     found = []
     for message_id, rows in repository.parts_of(session, message_ids).items():
-        if any(r.reported_at is not None for r in rows):
+        if not reported_too and any(r.reported_at is not None for r in rows):
             continue
         if len(rows) < rows[0].parts_total or any(r.status is None for r in rows):
             continue
@@ -142,12 +165,9 @@ def _outcome(rows: Sequence[Any]) -> tuple[ReceiptStatus, str | None]:
     return ReceiptStatus.DELIVERED, None
 
 
-def _owners(rows: Sequence[Any]) -> dict[str, tuple[uuid.UUID, int]]:
+def _owners(rows: Sequence[Any]) -> dict[str, Any]:
     # A carrier may reuse ids over time: prefer the part still waiting for its receipt.
-    owners: dict[str, tuple[uuid.UUID, int]] = {}
-    for row in sorted(rows, key=lambda r: r.status is None):
-        owners[row.carrier_message_id] = (row.message_id, row.part_number)
-    return owners
+    return {row.carrier_message_id: row for row in sorted(rows, key=lambda r: r.status is None)}
 
 
 def _apply_early(

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
+from sqlalchemy.orm import Session
 
 from herald.kit import metrics
 from herald.kit.clock import Clock
@@ -320,6 +321,7 @@ class SmppProvider:
             return
         with self._ledger_lock, self._db.transaction() as session:
             finished = ledger.record_submits(session, self._clock, self.name, submitted, closed)
+            self._mark_reported(session, finished)
         self._report(finished)
 
     # -- on the loop: sending parts ----------------------------------------------------------
@@ -466,6 +468,7 @@ class SmppProvider:
             if receipts:
                 with self._ledger_lock, self._db.transaction() as session:
                     finished = ledger.record_receipts(session, self._clock, self.name, receipts)
+                    self._mark_reported(session, finished)
                 self._report(finished)
             if inbound and self._inbound is not None:
                 self._inbound(inbound)
@@ -474,14 +477,19 @@ class SmppProvider:
             return False
         return True
 
+    def _mark_reported(self, session: Session, finished: list[ledger.Finished]) -> None:
+        repository.mark_reported(session, [f.message_id for f in finished], self._clock.now())
+
     def _report(self, finished: list[ledger.Finished]) -> None:
-        """Hand whole-message outcomes to settlement, then remember they were handed over.
-        A crash in between only means they are handed over again (settlement is idempotent)."""
+        """Hand whole-message outcomes to settlement, after the commit that marked them
+        reported. One lost here (a crash, a failure) is handed over again by reconciliation;
+        settlement is idempotent."""
         if not finished or self._sink is None:
             return
-        self._sink([f.receipt for f in finished])
-        with self._db.transaction() as session:
-            repository.mark_reported(session, [f.message_id for f in finished], self._clock.now())
+        try:
+            self._sink([f.receipt for f in finished])
+        except Exception:
+            log.exception("smpp.settlement_failed", connection=self.name, count=len(finished))
 
     async def _reconcile_now_and_then(self) -> None:
         loop = asyncio.get_running_loop()
@@ -495,4 +503,5 @@ class SmppProvider:
     def _reconcile(self) -> None:
         with self._ledger_lock, self._db.transaction() as session:
             finished = ledger.reconcile(session, self._clock, self.name)
+            self._mark_reported(session, finished)
         self._report(finished)

@@ -13,10 +13,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from herald.kit.db import is_postgres
+from herald.messaging.models import Message, MessageStatus
 from herald.providers.smpp.models import MessagePart, PartReceipt
 
 parts: Table = MessagePart.__table__  # type: ignore[assignment]
 receipts: Table = PartReceipt.__table__  # type: ignore[assignment]
+messages: Table = Message.__table__  # type: ignore[assignment]
 
 _UPSERT_COLUMNS = ("parts_total", "provider_name", "carrier_message_id", "in_doubt", "resends")
 
@@ -51,7 +53,12 @@ def parts_by_carrier_ids(session: Session, provider_name: str, ids: Iterable[str
     if not wanted:
         return []
     stmt = select(
-        parts.c.message_id, parts.c.part_number, parts.c.carrier_message_id, parts.c.status
+        parts.c.message_id,
+        parts.c.part_number,
+        parts.c.parts_total,
+        parts.c.carrier_message_id,
+        parts.c.status,
+        parts.c.reported_at,
     ).where(parts.c.provider_name == provider_name, parts.c.carrier_message_id.in_(wanted))
     return list(session.execute(stmt).all())
 
@@ -83,6 +90,27 @@ def unreported_with_receipts(session: Session, provider_name: str, limit: int) -
             parts.c.status.is_not(None),
         )
         .distinct()
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def reported_but_unsettled(
+    session: Session, provider_name: str, before: datetime, limit: int
+) -> list[uuid.UUID]:
+    """Messages whose outcome was handed over before `before` but that are still SENT: the
+    hand-over was lost (a crash, a failed settlement). This reads messaging's table on
+    purpose, and only to find what to hand over again."""
+    stmt = (
+        select(parts.c.message_id)
+        .join(messages, messages.c.id == parts.c.message_id)
+        .where(
+            parts.c.provider_name == provider_name,
+            parts.c.part_number == 1,
+            parts.c.reported_at < before,
+            parts.c.status.is_not(None),
+            messages.c.status == MessageStatus.SENT,
+        )
         .limit(limit)
     )
     return list(session.scalars(stmt))

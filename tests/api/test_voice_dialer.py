@@ -74,6 +74,9 @@ def test_concurrency_is_never_exceeded_and_every_lead_is_called_once(
     assert len(calls) == 40 == len({c["lead"]["id"] for c in calls})
     assert {c["attempt_number"] for c in calls} == {1}
     assert (done["completed_calls"], done["pending_calls"], done["answered_leads"]) == (40, 0, 40)
+    exposed = herald.client.get("/metrics").text
+    assert 'herald_voice_calls_placed_total{outcome="ACCEPTED",provider="VOICE_SIM"}' in exposed
+    assert 'herald_voice_calls_ended_total{status="completed"}' in exposed
 
 
 def test_a_new_concurrency_limit_takes_effect_while_the_campaign_runs(
@@ -128,6 +131,22 @@ def test_busy_unanswered_failed_and_machine_calls_are_retried_after_the_interval
     counters = (done["total_leads"], done["completed_calls"], done["pending_calls"])
     assert counters == (5, 5, 0)
     assert (done["answered_leads"], done["failed_leads"]) == (1, 4)
+
+
+def test_fewer_retries_allowed_finish_the_leads_that_used_theirs_up(
+    make_herald: HeraldFactory,
+) -> None:
+    clock = ManualClock(MONDAY_6AM)
+    herald = start(make_herald, clock=clock)
+    voice = Voice(herald, herald.tenant())
+    campaign_id = voice.campaign(
+        [number(1, BUSY)], retry={"max_retries": 3, "retry_interval_minutes": 10}
+    )
+    wait_ended(voice, campaign_id, 1)
+    changed = voice.patch(f"/v1/campaigns/{campaign_id}", {"retry": {"max_retries": 0}}).json()
+    assert changed["status"] == "completed" and changed["failed_leads"] == 1
+    clock.advance(minutes=11)
+    assert stays(lambda: len(voice.calls(campaign_id)) == 1)
 
 
 def test_pause_stops_new_calls_resume_continues_and_cancel_ends_the_campaign(

@@ -116,3 +116,15 @@ inbound_received = Counter(
     ["kind"],
     registry=REGISTRY,
 )
+voice_calls_placed = Counter(
+    "herald_voice_calls_placed_total",
+    "Calls handed to a voice provider, by provider and answer (ACCEPTED, REJECTED, RETRY).",
+    ["provider", "outcome"],
+    registry=REGISTRY,
+)
+voice_calls_ended = Counter(
+    "herald_voice_calls_ended_total",
+    "Calls that ended, by final status (completed, voicemail, busy, no_answer, failed).",
+    ["status"],
+    registry=REGISTRY,
+)

@@ -69,12 +69,18 @@ def refund_failed(session: Session, clock: Clock, settled: Sequence[Settled]) ->
 def record_receipts(db: Database, clock: Clock, receipts: Sequence[Receipt]) -> None:
     """The sink providers report receipts to. A receipt for a message whose submit is not
     recorded yet is kept as an orphan and applied when the submit is recorded."""
+    with db.transaction() as session:
+        apply_receipts(session, clock, receipts)
+
+
+def apply_receipts(session: Session, clock: Clock, receipts: Sequence[Receipt]) -> None:
+    """record_receipts in the caller's transaction: for a provider that keeps books of its
+    own in the database and settles in the transaction that updates them."""
     by_provider: dict[str, list[Receipt]] = defaultdict(list)
     for receipt in receipts:
         by_provider[receipt.provider_name].append(receipt)
-    with db.transaction() as session:
-        for provider_name, items in by_provider.items():
-            _apply(session, clock, provider_name, items)
+    for provider_name, items in by_provider.items():
+        _apply(session, clock, provider_name, items)
 
 
 def _apply(session: Session, clock: Clock, provider_name: str, receipts: list[Receipt]) -> None:

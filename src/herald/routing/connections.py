@@ -4,9 +4,14 @@ after `herald connection add|remove` (routes, by contrast, are re-read while run
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
 from herald.kit.clock import Clock
 from herald.kit.db import Database
-from herald.providers.base import InboundSink, Provider
+from herald.messaging import settle
+from herald.providers.base import InboundSink, Provider, Receipt
 from herald.providers.smpp import SmppConfig, SmppProvider
 from herald.routing import repository
 from herald.routing.models import Connection
@@ -39,8 +44,12 @@ def connection_providers(
 ) -> dict[str, Provider]:
     with db.reading() as session:
         rows = repository.list_connections(session)
+
+    def settlement(session: Session, receipts: Sequence[Receipt]) -> None:
+        settle.apply_receipts(session, clock, receipts)
+
     return {
-        row.name: SmppProvider(smpp_config(row, settings), db, clock, inbound)
+        row.name: SmppProvider(smpp_config(row, settings), db, clock, settlement, inbound)
         for row in rows
         if row.type == "smpp"
     }

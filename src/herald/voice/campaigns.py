@@ -187,9 +187,26 @@ def update_campaign(
     for name, value in given.items():
         setattr(campaign, name, value)
     campaign.updated_at = now
-    if status is not None and status != campaign.status:
+    if "max_retries" in given:
+        _fail_out_of_retries(session, clock, campaign, now)
+    if (
+        status is not None
+        and status != campaign.status
+        and campaign.status not in FINAL_CAMPAIGN_STATUSES
+    ):
         _transition(session, clock, campaign, CampaignStatus(status), now)
     return campaign
+
+
+def _fail_out_of_retries(
+    session: Session, clock: Clock, campaign: CallCampaign, now: datetime
+) -> None:
+    """Fewer retries allowed: leads waiting for a retry they no longer have are finished."""
+    session.flush()
+    finished = repository.fail_exhausted_leads(session, campaign.id, campaign.max_retries, now)
+    if finished and repository.complete_campaigns(session, [campaign.id], now):
+        session.refresh(campaign)
+        campaign_changed(session, clock, campaign)
 
 
 def _transition(

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from herald.billing import service as billing
 from herald.billing.service import PriceList
 from herald.errors import InsufficientFunds
+from herald.kit import metrics
 from herald.kit.clock import Clock
 from herald.kit.db import Database
 from herald.kit.ids import new_id
@@ -121,11 +122,14 @@ def dial_campaign(
 
 def _place(provider: VoiceProvider, requests: list[CallRequest]) -> list[PlaceResult]:
     try:
-        return provider.place(requests)
+        results = provider.place(requests)
     except Exception:
         # The provider failed as a whole: nothing is known to be dialed; try again soon.
         log.exception("dialer.provider_failed", provider=provider.name, count=len(requests))
-        return [PlaceResult(r.call_id, PlaceOutcome.RETRY) for r in requests]
+        results = [PlaceResult(r.call_id, PlaceOutcome.RETRY) for r in requests]
+    for result in results:
+        metrics.voice_calls_placed.labels(provider.name, result.outcome.value).inc()
+    return results
 
 
 def _reserve(

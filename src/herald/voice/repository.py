@@ -257,6 +257,22 @@ def set_leads(session: Session, changes: Sequence[dict[str, Any]], now: datetime
     session.connection().execute(stmt, list(changes))
 
 
+def fail_exhausted_leads(
+    session: Session, campaign_id: uuid.UUID, max_retries: int, now: datetime
+) -> int:
+    """Queued leads that have had every call the retry rule allows become failed."""
+    stmt = (
+        update(leads)
+        .where(
+            leads.c.campaign_id == campaign_id,
+            leads.c.status == LeadStatus.QUEUED,
+            leads.c.attempts >= 1 + max_retries,
+        )
+        .values(status=LeadStatus.FAILED, due_at=None, updated_at=now)
+    )
+    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
 def cancel_queued_leads(session: Session, campaign_id: uuid.UUID, now: datetime) -> int:
     stmt = (
         update(leads)

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from herald.billing import service as billing
+from herald.kit import metrics
 from herald.kit.clock import Clock
 from herald.kit.db import Database
 from herald.providers.voice_base import (
@@ -127,6 +128,8 @@ def finish_calls(session: Session, clock: Clock, ended: Sequence[dict[str, Any]]
     if not ended:
         return
     now = clock.now()
+    for call in ended:
+        metrics.voice_calls_ended.labels(str(call["status"])).inc()
     rules = repository.retry_rules(session, {c["campaign_id"] for c in ended})
     repository.set_leads(session, [_lead_after(c, rules[c["campaign_id"]]) for c in ended], now)
     _release_holds(session, clock, ended)

@@ -66,6 +66,9 @@ def publish_many(
     ]
     if not subscribers:
         return 0
+    items = list(items)
+    # Each new delivery queues behind the last pending one about the same resource.
+    last = repository.last_pending(session, subscribers, list({id for id, _ in items}))
     event_rows: list[dict[str, Any]] = []
     delivery_rows: list[dict[str, Any]] = []
     for resource_id, resource in items:
@@ -80,7 +83,11 @@ def publish_many(
                 "created_at": now,
             }
         )
-        delivery_rows += [_delivery(event_id, e, resource_id, now) for e in subscribers]
+        for endpoint_id in subscribers:
+            row = _delivery(event_id, endpoint_id, resource_id, now)
+            row["after_id"] = last.get((endpoint_id, resource_id))
+            last[(endpoint_id, resource_id)] = row["id"]
+            delivery_rows.append(row)
     repository.insert_events(session, event_rows)
     repository.insert_deliveries(session, delivery_rows)
     return len(event_rows)
@@ -100,6 +107,7 @@ def _delivery(
         "event_id": event_id,
         "endpoint_id": endpoint_id,
         "resource_id": resource_id,
+        "after_id": None,
         "status": DeliveryStatus.PENDING,
         "attempts": 0,
         "due_at": now,

@@ -66,8 +66,7 @@ class WebhookEvent(Base):
 class WebhookDelivery(Base):
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
-        Index("ix_webhook_deliveries_work", "status", "due_at"),
-        # An endpoint's deliveries about one resource go out one at a time, oldest first.
+        Index("ix_webhook_deliveries_work", "status", "due_at", "id"),
         Index("ix_webhook_deliveries_chain", "endpoint_id", "resource_id", "status", "id"),
         Index("ix_webhook_deliveries_endpoint_id", "endpoint_id", "id"),
     )
@@ -76,6 +75,9 @@ class WebhookDelivery(Base):
     event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_events.id"))
     endpoint_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_endpoints.id"))
     resource_id: Mapped[str] = mapped_column(String(64))
+    # An endpoint's deliveries about one resource go out one at a time, in order: this one
+    # waits while the delivery it comes after (pending when this one was queued) is pending.
+    after_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
     status: Mapped[str] = mapped_column(String(16))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -8,7 +8,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Table,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from herald.queue.claim import claim, lease_is_free
@@ -132,25 +143,16 @@ def insert_deliveries(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def _claimable(now: datetime) -> list[ColumnElement[bool]]:
-    """Due deliveries of enabled endpoints that are the oldest unfinished delivery of
-    their (endpoint, resource): one resource's events leave in order."""
-    # "The oldest pending delivery of its chain", as a correlated scalar subquery rather
-    # than a NOT EXISTS: each candidate costs one probe of the chain index, whatever the
-    # planner believes about the table (right after a burst of inserts its statistics are
-    # stale, and the anti-join it then picks is quadratic in the pending rows).
-    chain = deliveries.alias("chain")
-    oldest_of_chain = (
-        select(chain.c.id)
-        .where(
-            chain.c.endpoint_id == deliveries.c.endpoint_id,
-            chain.c.resource_id == deliveries.c.resource_id,
-            chain.c.status == DeliveryStatus.PENDING,
-        )
-        .order_by(chain.c.id)
-        .limit(1)
-        .scalar_subquery()
+    """Due deliveries of enabled endpoints whose predecessor (if any) is done."""
+    # A scalar subquery, not a NOT EXISTS: it stays one primary-key probe per candidate
+    # whatever the planner believes (its statistics are stale right after a burst of
+    # inserts, and the anti-join it then picks scans every pending row per candidate).
+    before = deliveries.alias("before")
+    predecessor = select(before.c.status).where(before.c.id == deliveries.c.after_id)
+    predecessor_done = or_(
+        deliveries.c.after_id.is_(None),
+        func.coalesce(predecessor.scalar_subquery(), "GONE") != DeliveryStatus.PENDING,
     )
-    head_of_chain = deliveries.c.id == oldest_of_chain
     endpoint_enabled = exists().where(
         endpoints.c.id == deliveries.c.endpoint_id,
         endpoints.c.status == EndpointStatus.ENABLED,
@@ -159,8 +161,28 @@ def _claimable(now: datetime) -> list[ColumnElement[bool]]:
         deliveries.c.status == DeliveryStatus.PENDING,
         deliveries.c.due_at <= now,
         endpoint_enabled,
-        head_of_chain,
+        predecessor_done,
     ]
+
+
+def last_pending(
+    session: Session, endpoint_ids: Sequence[uuid.UUID], resource_ids: Sequence[str]
+) -> dict[tuple[uuid.UUID, str], uuid.UUID]:
+    """The newest pending delivery of each (endpoint, resource) among those given: what
+    a new delivery about the same resource must wait for."""
+    if not endpoint_ids or not resource_ids:
+        return {}
+    stmt = select(deliveries.c.endpoint_id, deliveries.c.resource_id, deliveries.c.id).where(
+        deliveries.c.endpoint_id.in_(endpoint_ids),
+        deliveries.c.resource_id.in_(resource_ids),
+        deliveries.c.status == DeliveryStatus.PENDING,
+    )
+    last: dict[tuple[uuid.UUID, str], uuid.UUID] = {}
+    for endpoint_id, resource_id, id in session.execute(stmt).all():
+        key = (endpoint_id, resource_id)
+        if key not in last or id > last[key]:
+            last[key] = id
+    return last
 
 
 def any_due(session: Session, now: datetime) -> bool:

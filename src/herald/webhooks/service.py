@@ -181,11 +181,13 @@ def replay(
         delivery.due_at = now
         delivery.updated_at = now
         return LoggedDelivery(delivery, event, [])
+    last = repository.last_pending(session, [endpoint_id], [delivery.resource_id])
     again = WebhookDelivery(
         id=new_id(),
         event_id=event.id,
         endpoint_id=endpoint_id,
         resource_id=delivery.resource_id,
+        after_id=last.get((endpoint_id, delivery.resource_id)),
         status=DeliveryStatus.PENDING,
         attempts=0,
         due_at=now,

@@ -85,6 +85,7 @@ def _deliveries() -> None:
         sa.Column("event_id", sa.Uuid(), nullable=False),
         sa.Column("endpoint_id", sa.Uuid(), nullable=False),
         sa.Column("resource_id", sa.String(length=64), nullable=False),
+        sa.Column("after_id", sa.Uuid(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("due_at", UTC, nullable=True),
@@ -108,7 +109,7 @@ def _deliveries() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
     )
     op.create_index(
-        "ix_webhook_deliveries_work", "webhook_deliveries", ["status", "due_at"], unique=False
+        "ix_webhook_deliveries_work", "webhook_deliveries", ["status", "due_at", "id"], unique=False
     )
     op.create_index(
         "ix_webhook_deliveries_chain",

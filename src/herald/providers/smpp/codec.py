@@ -107,3 +107,21 @@ def decode(data: bytes) -> Pdu:
 def header_of(data: bytes) -> tuple[int, int, int, int]:
     length, command_id, status, sequence = HEADER.unpack_from(data)
     return length, command_id, status, sequence
+
+
+class SubmitEncoder:
+    """Encodes submit_sm with one smpplib object reused for every PDU: building a fresh one
+    per part costs more than encoding it. One encoder per event loop (not thread-safe)."""
+
+    def __init__(self) -> None:
+        self._pdu = smpplib.smpp.make_pdu("submit_sm", client=_SEQUENCES)
+        self._fields = frozenset(self._pdu.params)
+
+    def encode(self, sequence: int, **fields: Any) -> bytes:
+        pdu = self._pdu
+        for name in self._fields:
+            setattr(pdu, name, fields.get(name))
+        pdu.sequence = sequence
+        pdu.status = ESME_ROK
+        data: bytes = pdu.generate()
+        return data

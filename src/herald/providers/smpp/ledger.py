@@ -5,7 +5,7 @@ A message's outcome is derived from all its parts: DELIVERED only when every par
 the gravest state among its parts (REJECTED, UNDELIVERED, EXPIRED, FAILED). It is reported
 under the carrier id of part 1, which is the provider_message_id the message shows.
 Every function here runs inside the caller's transaction; the caller marks what it returns
-as reported in that same transaction and hands it to settlement after the commit.
+as reported and settles it in that same transaction.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -24,8 +23,6 @@ from herald.providers.base import Receipt, ReceiptStatus
 from herald.providers.smpp import repository
 from herald.providers.smpp.deliveries import PartReceipt, id_candidates
 
-# A message handed over this long ago but still SENT lost its hand-over: do it again.
-HAND_OVER_GRACE = timedelta(seconds=60)
 _GRAVITY = (
     ReceiptStatus.REJECTED,
     ReceiptStatus.UNDELIVERED,
@@ -83,6 +80,8 @@ def record_submits(
         if s.carrier_message_id is not None:
             for candidate in id_candidates(s.carrier_message_id):
                 owners.setdefault(candidate, (s.message_id, s.part_number))
+    if not repository.has_early_receipts(session, provider_name):
+        return []  # the usual case: a cheap look spares a query with every id in it
     early = repository.early_receipts(session, provider_name, owners)
     return _apply_early(session, clock, provider_name, early, owners)
 
@@ -119,9 +118,8 @@ def record_receipts(
 
 
 def reconcile(session: Session, clock: Clock, provider_name: str) -> list[Finished]:
-    """Catch up on what concurrent processes or a crash may have left half done: early
-    receipts whose part is now known, messages whose parts all have receipts, and messages
-    whose hand-over to settlement was lost."""
+    """Catch up on what concurrent processes may have left half done: early receipts whose
+    part is now known, and messages whose parts all have receipts."""
     early = repository.early_receipts(session, provider_name, None)
     wanted = {c for row in early for c in id_candidates(row.carrier_message_id)}
     rows = _owners(repository.parts_by_carrier_ids(session, provider_name, wanted))
@@ -129,25 +127,16 @@ def reconcile(session: Session, clock: Clock, provider_name: str) -> list[Finish
     done = _apply_early(session, clock, provider_name, early, owners)
     pending = set(repository.unreported_with_receipts(session, provider_name, limit=1000))
     pending -= {f.message_id for f in done}
-    lost = repository.reported_but_unsettled(
-        session, provider_name, clock.now() - HAND_OVER_GRACE, limit=1000
-    )
-    again = finished(session, clock, provider_name, set(lost), reported_too=True)
-    return done + finished(session, clock, provider_name, pending) + again
+    return done + finished(session, clock, provider_name, pending)
 
 
 def finished(
-    session: Session,
-    clock: Clock,
-    provider_name: str,
-    message_ids: set[uuid.UUID],
-    reported_too: bool = False,
+    session: Session, clock: Clock, provider_name: str, message_ids: set[uuid.UUID]
 ) -> list[Finished]:
-    """The messages among `message_ids` whose every part has its receipt, not yet reported
-    (or reported already, to hand them over again)."""
+    """The messages among `message_ids` whose every part has its receipt, not yet reported."""
     found = []
     for message_id, rows in repository.parts_of(session, message_ids).items():
-        if not reported_too and any(r.reported_at is not None for r in rows):
+        if any(r.reported_at is not None for r in rows):
             continue
         if len(rows) < rows[0].parts_total or any(r.status is None for r in rows):
             continue

@@ -28,6 +28,11 @@ BIND_COMMANDS = ("bind_transceiver", "bind_transmitter", "bind_receiver")
 RequestHandler = Callable[["Link", Pdu], Awaitable[None]]
 
 
+def _expire(future: asyncio.Future[Pdu]) -> None:
+    if not future.done():
+        future.set_exception(TimeoutError("no response"))
+
+
 def _retrieve(future: asyncio.Future[Pdu]) -> None:
     if not future.cancelled():
         future.exception()
@@ -141,22 +146,40 @@ class Link:
         return self._sequence
 
     def send(self, command: str, **fields: Any) -> asyncio.Future[Pdu]:
-        """Write a request now; the future resolves with its response (or LinkClosed)."""
+        """Write a request now. The future resolves with its response, or fails with
+        TimeoutError after the response timeout, or with LinkClosed."""
         if self.closed.is_set() or self._writer.is_closing():
             raise LinkClosed(self.label)
-        sequence = self._next_sequence()
-        future: asyncio.Future[Pdu] = asyncio.get_running_loop().create_future()
+        return self.send_encoded(codec.encode(command, self._next_sequence(), **fields))
+
+    def send_encoded(self, pdu: bytes) -> asyncio.Future[Pdu]:
+        """`send` for a request encoded by the caller with `next_sequence()`."""
+        if self.closed.is_set() or self._writer.is_closing():
+            raise LinkClosed(self.label)
+        sequence = codec.header_of(pdu)[3]
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Pdu] = loop.create_future()
         self._waiting[sequence] = future
-        future.add_done_callback(lambda _: self._waiting.pop(sequence, None))
+        # One timer per request (cheaper than a wait_for task when thousands are in flight).
+        timer = loop.call_later(self._timers.response_timeout, _expire, future)
+
+        def done(_: asyncio.Future[Pdu]) -> None:
+            timer.cancel()
+            self._waiting.pop(sequence, None)
+
+        future.add_done_callback(done)
         future.add_done_callback(_retrieve)  # a failure nobody awaits is not worth a warning
-        self._writer.write(codec.encode(command, sequence, **fields))
+        self._writer.write(pdu)
         return future
+
+    def next_sequence(self) -> int:
+        return self._next_sequence()
 
     async def request(self, command: str, **fields: Any) -> Pdu:
         """Send and wait for the response; TimeoutError after the response timeout."""
         future = self.send(command, **fields)
         await self.drain()
-        return await asyncio.wait_for(future, self._timers.response_timeout)
+        return await future
 
     async def drain(self) -> None:
         try:

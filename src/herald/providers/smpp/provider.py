@@ -24,7 +24,7 @@ import contextlib
 import random
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +38,7 @@ from herald.kit.db import Database
 from herald.providers.base import (
     Inbound,
     InboundSink,
+    Receipt,
     ReceiptSink,
     Submission,
     SubmitOutcome,
@@ -53,14 +54,24 @@ from herald.providers.smpp.throughput import Throughput, throughput_for
 
 log = structlog.get_logger(__name__)
 
+# Applies whole-message outcomes in the caller's transaction
+# (herald.messaging.settle.apply_receipts).
+Settlement = Callable[[Session, Sequence[Receipt]], None]
+
 _THROTTLE_PAUSE_MIN = 0.2
 _THROTTLE_PAUSE_MAX = 5.0
 _DELIVERY_BATCH = 500
-_DELIVERY_GATHER_SECONDS = 0.01
 
 
 class _NotSent(Exception):
     """The part never left: no slot, no token or no link before the deadline."""
+
+
+async def _before(deadline: float, waiting: Coroutine[Any, Any, Any]) -> None:
+    try:
+        await asyncio.wait_for(waiting, max(0.0, deadline - asyncio.get_running_loop().time()))
+    except TimeoutError as exc:
+        raise _NotSent from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +106,17 @@ class SmppProvider:
         config: SmppConfig,
         db: Database,
         clock: Clock,
+        settlement: Settlement,
         inbound: InboundSink | None = None,
     ) -> None:
         self.name = config.name
         self.config = config
         self._db = db
         self._clock = clock
+        # Outcomes are settled in the transaction that updates the parts, so that no crash
+        # can fall between the two; the receipt sink given at start() is not needed.
+        self._settlement = settlement
         self._inbound = inbound
-        self._sink: ReceiptSink | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"smpp-{self.name}-db")
@@ -119,7 +133,6 @@ class SmppProvider:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self, receipts: ReceiptSink) -> None:
-        self._sink = receipts
         self._stopping = False
         ready = threading.Event()
         self._loop = asyncio.new_event_loop()
@@ -157,6 +170,7 @@ class SmppProvider:
         return self._bound
 
     async def _main(self) -> None:
+        self._submits = codec.SubmitEncoder()
         self._window = asyncio.Semaphore(self.config.window)
         self._throughput: Throughput = throughput_for(
             self.name, self.config.tps, self.config.redis_url
@@ -321,8 +335,7 @@ class SmppProvider:
             return
         with self._ledger_lock, self._db.transaction() as session:
             finished = ledger.record_submits(session, self._clock, self.name, submitted, closed)
-            self._mark_reported(session, finished)
-        self._report(finished)
+            self._settle(session, finished)
 
     # -- on the loop: sending parts ----------------------------------------------------------
 
@@ -356,19 +369,22 @@ class SmppProvider:
     async def _send_part(
         self, submission: Submission, part: Part, deadline: float
     ) -> asyncio.Future[codec.Pdu]:
-        loop = asyncio.get_running_loop()
         await self._wait_out_throttling(deadline)
+        if self._window.locked():
+            await _before(deadline, self._window.acquire())
+        else:
+            await self._window.acquire()  # free: no waiting, no timer
         try:
-            await asyncio.wait_for(self._window.acquire(), max(0.0, deadline - loop.time()))
-        except TimeoutError as exc:
-            raise _NotSent from exc
-        try:
-            await asyncio.wait_for(self._throughput.acquire(), max(0.0, deadline - loop.time()))
+            if not self._throughput.try_acquire():
+                await _before(deadline, self._throughput.acquire())
             link = self._tx
             if link is None or not self._bound:
                 raise _NotSent
-            future = link.send("submit_sm", **self._submit_fields(submission, part))
-        except (TimeoutError, LinkClosed, _NotSent) as exc:
+            pdu = self._submits.encode(
+                link.next_sequence(), **self._submit_fields(submission, part)
+            )
+            future = link.send_encoded(pdu)
+        except (_NotSent, LinkClosed) as exc:
             self._window.release()
             raise _NotSent from exc
         future.add_done_callback(lambda _: self._window.release())
@@ -387,7 +403,7 @@ class SmppProvider:
         if future is None:
             return _Answer(sent=False)
         try:
-            response = await asyncio.wait_for(future, self.config.response_timeout)
+            response = await future  # the link fails it after the response timeout
         except (TimeoutError, LinkClosed):
             return _Answer()  # in doubt: it may or may not have reached the carrier
         if response.status == codec.ESME_ROK:
@@ -429,16 +445,15 @@ class SmppProvider:
             link.respond(pdu, codec.ESME_RINVCMDID)
 
     async def _take_deliveries(self) -> None:
+        """Store what arrived in batches: whatever queued up while the previous batch was
+        being stored goes in the next one, so batches grow with the load and a lone receipt
+        waits for nothing (an SMSC's deliver_sm window makes that wait costly)."""
         loop = asyncio.get_running_loop()
         while True:
             batch = [await self._deliveries.get()]
-            gather_until = loop.time() + _DELIVERY_GATHER_SECONDS
-            while len(batch) < _DELIVERY_BATCH:
-                try:
-                    remaining = max(0.0, gather_until - loop.time())
-                    batch.append(await asyncio.wait_for(self._deliveries.get(), remaining))
-                except TimeoutError:
-                    break
+            await asyncio.sleep(0)  # let the reader queue what is already in the socket
+            while len(batch) < _DELIVERY_BATCH and not self._deliveries.empty():
+                batch.append(self._deliveries.get_nowait())
             pdus = [pdu for _, pdu in batch]
             stored = await loop.run_in_executor(self._executor, self._store_deliveries, pdus)
             # Unstored: a temporary error, so that the SMSC delivers it again later.
@@ -468,8 +483,7 @@ class SmppProvider:
             if receipts:
                 with self._ledger_lock, self._db.transaction() as session:
                     finished = ledger.record_receipts(session, self._clock, self.name, receipts)
-                    self._mark_reported(session, finished)
-                self._report(finished)
+                    self._settle(session, finished)
             if inbound and self._inbound is not None:
                 self._inbound(inbound)
         except Exception:
@@ -477,19 +491,12 @@ class SmppProvider:
             return False
         return True
 
-    def _mark_reported(self, session: Session, finished: list[ledger.Finished]) -> None:
-        repository.mark_reported(session, [f.message_id for f in finished], self._clock.now())
-
-    def _report(self, finished: list[ledger.Finished]) -> None:
-        """Hand whole-message outcomes to settlement, after the commit that marked them
-        reported. One lost here (a crash, a failure) is handed over again by reconciliation;
-        settlement is idempotent."""
-        if not finished or self._sink is None:
-            return
-        try:
-            self._sink([f.receipt for f in finished])
-        except Exception:
-            log.exception("smpp.settlement_failed", connection=self.name, count=len(finished))
+    def _settle(self, session: Session, finished: list[ledger.Finished]) -> None:
+        """Mark whole-message outcomes reported and settle them, in the caller's transaction."""
+        if finished:
+            now = self._clock.now()
+            repository.mark_reported(session, [f.message_id for f in finished], now)
+            self._settlement(session, [f.receipt for f in finished])
 
     async def _reconcile_now_and_then(self) -> None:
         loop = asyncio.get_running_loop()
@@ -502,6 +509,4 @@ class SmppProvider:
 
     def _reconcile(self) -> None:
         with self._ledger_lock, self._db.transaction() as session:
-            finished = ledger.reconcile(session, self._clock, self.name)
-            self._mark_reported(session, finished)
-        self._report(finished)
+            self._settle(session, ledger.reconcile(session, self._clock, self.name))

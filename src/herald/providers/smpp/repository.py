@@ -13,12 +13,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from herald.kit.db import is_postgres
-from herald.messaging.models import Message, MessageStatus
 from herald.providers.smpp.models import MessagePart, PartReceipt
 
 parts: Table = MessagePart.__table__  # type: ignore[assignment]
 receipts: Table = PartReceipt.__table__  # type: ignore[assignment]
-messages: Table = Message.__table__  # type: ignore[assignment]
 
 _UPSERT_COLUMNS = ("parts_total", "provider_name", "carrier_message_id", "in_doubt", "resends")
 
@@ -95,27 +93,6 @@ def unreported_with_receipts(session: Session, provider_name: str, limit: int) -
     return list(session.scalars(stmt))
 
 
-def reported_but_unsettled(
-    session: Session, provider_name: str, before: datetime, limit: int
-) -> list[uuid.UUID]:
-    """Messages whose outcome was handed over before `before` but that are still SENT: the
-    hand-over was lost (a crash, a failed settlement). This reads messaging's table on
-    purpose, and only to find what to hand over again."""
-    stmt = (
-        select(parts.c.message_id)
-        .join(messages, messages.c.id == parts.c.message_id)
-        .where(
-            parts.c.provider_name == provider_name,
-            parts.c.part_number == 1,
-            parts.c.reported_at < before,
-            parts.c.status.is_not(None),
-            messages.c.status == MessageStatus.SENT,
-        )
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
-
-
 def mark_reported(session: Session, message_ids: Iterable[uuid.UUID], now: datetime) -> None:
     ids = list(message_ids)
     if ids:
@@ -129,6 +106,11 @@ def mark_reported(session: Session, message_ids: Iterable[uuid.UUID], now: datet
 def add_early_receipts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(receipts), list(rows))
+
+
+def has_early_receipts(session: Session, provider_name: str) -> bool:
+    stmt = select(receipts.c.id).where(receipts.c.provider_name == provider_name).limit(1)
+    return session.execute(stmt).first() is not None
 
 
 def early_receipts(

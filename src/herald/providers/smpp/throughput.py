@@ -17,6 +17,10 @@ from limits.aio import strategies
 
 
 class Throughput(Protocol):
+    def try_acquire(self) -> bool:
+        """Take a token now if one is free (no waiting)."""
+        ...
+
     async def acquire(self) -> None: ...
 
 
@@ -30,13 +34,24 @@ class TokenBucket:
         self._updated = time.monotonic()
         self._lock = asyncio.Lock()
 
+    def try_acquire(self) -> bool:
+        if self._lock.locked():
+            return False  # others are waiting: queue behind them
+        self._refill()
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return True
+        return False
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self._tokens = min(self._capacity, self._tokens + (now - self._updated) * self._rate)
+        self._updated = now
+
     async def acquire(self) -> None:
         async with self._lock:  # first come, first served
             while True:
-                now = time.monotonic()
-                elapsed = now - self._updated
-                self._tokens = min(self._capacity, self._tokens + elapsed * self._rate)
-                self._updated = now
+                self._refill()
                 if self._tokens >= 1:
                     self._tokens -= 1
                     return
@@ -52,6 +67,9 @@ class SharedWindow:
         self._limiter = strategies.MovingWindowRateLimiter(self._storage)
         self._item = RateLimitItemPerSecond(rate)
         self._key = key
+
+    def try_acquire(self) -> bool:
+        return False  # every token is a round trip to Redis
 
     async def acquire(self) -> None:
         while not await self._limiter.hit(self._item, "smpp-tps", self._key):

@@ -24,39 +24,32 @@ import contextlib
 import random
 import threading
 import uuid
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
-from sqlalchemy.orm import Session
 
 from herald.kit import metrics
 from herald.kit.clock import Clock
 from herald.kit.db import Database
 from herald.providers.base import (
-    Inbound,
     InboundSink,
-    Receipt,
     ReceiptSink,
     Submission,
     SubmitOutcome,
     SubmitResult,
 )
-from herald.providers.smpp import codec, deliveries, ledger, repository
+from herald.providers.smpp import codec, ledger
 from herald.providers.smpp.addresses import destination_address, source_address
+from herald.providers.smpp.books import Books, Settlement
 from herald.providers.smpp.config import SmppConfig
 from herald.providers.smpp.link import BindRefused, Credentials, Link, LinkClosed, Timers
-from herald.providers.smpp.mo import Reassembly
 from herald.providers.smpp.segments import Part, segment
 from herald.providers.smpp.throughput import Throughput, throughput_for
 
 log = structlog.get_logger(__name__)
-
-# Applies whole-message outcomes in the caller's transaction
-# (herald.messaging.settle.apply_receipts).
-Settlement = Callable[[Session, Sequence[Receipt]], None]
 
 _THROTTLE_PAUSE_MIN = 0.2
 _THROTTLE_PAUSE_MAX = 5.0
@@ -111,22 +104,16 @@ class SmppProvider:
     ) -> None:
         self.name = config.name
         self.config = config
-        self._db = db
-        self._clock = clock
-        # Outcomes are settled in the transaction that updates the parts, so that no crash
-        # can fall between the two; the receipt sink given at start() is not needed.
-        self._settlement = settlement
-        self._inbound = inbound
+        # Outcomes are settled in the transaction that updates the parts (see Books), so
+        # that no crash falls between the two: the receipt sink given at start() is unused.
+        self._books = Books(config.name, db, clock, settlement, inbound)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"smpp-{self.name}-db")
-        # Early receipts and submit answers of the same part must not interleave (see ledger).
-        self._ledger_lock = threading.Lock()
         self._bound = False
         self._stopping = False
         self._tx: Link | None = None
         self._rx: Link | None = None
-        self._reassembly = Reassembly()
         self._throttle_pause = 0.0
         self._paused_until = 0.0
 
@@ -266,7 +253,7 @@ class SmppProvider:
         closed: list[uuid.UUID] = []
         for plan, plan_answers in zip(plans, answers, strict=True):
             results.append(self._conclude(plan, plan_answers, submitted, closed))
-        self._record(submitted, closed)
+        self._books.record_submits(submitted, closed)
         return results
 
     def _plans(self, batch: Sequence[Submission]) -> list[_Plan]:
@@ -274,8 +261,7 @@ class SmppProvider:
         again = [p for p in plans if p.submission.attempt > 1]
         if not again:
             return plans
-        with self._db.reading() as session:
-            known = repository.parts_of(session, [p.submission.message_id for p in again])
+        known = self._books.known_parts([p.submission.message_id for p in again])
         for plan in again:
             for row in known.get(plan.submission.message_id, []):
                 if row.carrier_message_id is not None:
@@ -329,13 +315,6 @@ class SmppProvider:
     @staticmethod
     def _retry(message_id: uuid.UUID, after: float) -> SubmitResult:
         return SubmitResult(message_id, SubmitOutcome.RETRY, retry_after_seconds=after)
-
-    def _record(self, submitted: list[ledger.PartSubmitted], closed: list[uuid.UUID]) -> None:
-        if not submitted and not closed:
-            return
-        with self._ledger_lock, self._db.transaction() as session:
-            finished = ledger.record_submits(session, self._clock, self.name, submitted, closed)
-            self._settle(session, finished)
 
     # -- on the loop: sending parts ----------------------------------------------------------
 
@@ -455,58 +434,17 @@ class SmppProvider:
             while len(batch) < _DELIVERY_BATCH and not self._deliveries.empty():
                 batch.append(self._deliveries.get_nowait())
             pdus = [pdu for _, pdu in batch]
-            stored = await loop.run_in_executor(self._executor, self._store_deliveries, pdus)
+            stored = await loop.run_in_executor(self._executor, self._books.store_deliveries, pdus)
             # Unstored: a temporary error, so that the SMSC delivers it again later.
             status = codec.ESME_ROK if stored else codec.ESME_RX_T_APPN
             for link, pdu in batch:
                 link.respond(pdu, status)
 
-    # -- on the database thread --------------------------------------------------------------
-
-    def _store_deliveries(self, pdus: list[codec.Pdu]) -> bool:
-        receipts: list[deliveries.PartReceipt] = []
-        inbound: list[Inbound] = []
-        now = self._clock.now()
-        for pdu in pdus:
-            if deliveries.is_intermediate(pdu):
-                continue
-            if deliveries.is_receipt(pdu):
-                receipt = deliveries.read_receipt(pdu)
-                if receipt is not None:
-                    metrics.receipts_received.labels(self.name, receipt.status.value).inc()
-                    receipts.append(receipt)
-                continue
-            whole = self._reassembly.add(deliveries.read_mobile_originated(pdu))
-            if whole is not None:
-                inbound.append(Inbound(self.name, whole.source, whole.destination, whole.text, now))
-        try:
-            if receipts:
-                with self._ledger_lock, self._db.transaction() as session:
-                    finished = ledger.record_receipts(session, self._clock, self.name, receipts)
-                    self._settle(session, finished)
-            if inbound and self._inbound is not None:
-                self._inbound(inbound)
-        except Exception:
-            log.exception("smpp.deliveries_not_stored", connection=self.name, count=len(pdus))
-            return False
-        return True
-
-    def _settle(self, session: Session, finished: list[ledger.Finished]) -> None:
-        """Mark whole-message outcomes reported and settle them, in the caller's transaction."""
-        if finished:
-            now = self._clock.now()
-            repository.mark_reported(session, [f.message_id for f in finished], now)
-            self._settlement(session, [f.receipt for f in finished])
-
     async def _reconcile_now_and_then(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                await loop.run_in_executor(self._executor, self._reconcile)
+                await loop.run_in_executor(self._executor, self._books.reconcile)
             except Exception:
                 log.exception("smpp.reconcile_failed", connection=self.name)
             await asyncio.sleep(self.config.reconcile_every)
-
-    def _reconcile(self) -> None:
-        with self._ledger_lock, self._db.transaction() as session:
-            self._settle(session, ledger.reconcile(session, self._clock, self.name))

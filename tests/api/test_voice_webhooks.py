@@ -32,21 +32,25 @@ def test_call_and_campaign_status_changes_reach_subscribers(
     campaign_id = voice.campaign([number(1, ANSWERS), number(2, BUSY)])
     campaign = voice.wait_status(campaign_id, "completed")
 
-    def finished() -> bool:
-        return any(
-            r.json["type"] == CAMPAIGN_EVENT and r.json["data"]["status"] == "completed"
-            for r in list(receiver.received)
-        )
+    calls = {c["to_phone_number"]: c for c in voice.calls(campaign_id)}
+    answered, busy = calls[number(1, ANSWERS)], calls[number(2, BUSY)]
 
-    wait_until(finished)
+    def final_events() -> set[tuple[str, str]]:
+        return {(r.json["data"]["id"], r.json["data"]["status"]) for r in list(receiver.received)}
+
+    # Order is kept per resource, not across resources: wait for each one's last event.
+    expected = {
+        (campaign_id, "completed"),
+        (answered["id"], "completed"),
+        (busy["id"], "busy"),
+    }
+    wait_until(lambda: expected <= final_events())
     seen: dict[str, list[str]] = defaultdict(list)
     last = {}
     for received in receiver.received:
         data = received.json["data"]
         seen[data["id"]].append(data["status"])
         last[data["id"]] = received.json
-    calls = {c["to_phone_number"]: c for c in voice.calls(campaign_id)}
-    answered, busy = calls[number(1, ANSWERS)], calls[number(2, BUSY)]
     assert seen[answered["id"]] == ["ringing", "in_progress", "completed"]
     assert seen[busy["id"]] == ["busy"]
     assert seen[campaign_id] == ["running", "completed"]

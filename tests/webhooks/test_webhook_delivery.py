@@ -190,10 +190,13 @@ def test_the_delivery_log_shows_attempts_and_a_replay_sends_the_event_again(
     hook = register(herald, tenant, receiver.url, "campaign.status_changed")
     run_campaign(herald, tenant)
     wait_until(lambda: len(receiver.received) == 2)
-    log = wait_until(
-        lambda: [d for d in deliveries(herald, tenant, hook["id"]) if d["status"] == "SUCCEEDED"]
-    )
-    assert len(log) == 2
+
+    # The receiver answers before the worker records the attempt: wait for both records.
+    def succeeded() -> list[dict[str, Any]]:
+        found = deliveries(herald, tenant, hook["id"])
+        return [d for d in found if d["status"] == "SUCCEEDED"]
+
+    log = wait_until(lambda: len(found := succeeded()) == 2 and found)
     newest = log[0]
     assert newest["event_type"] == "campaign.status_changed"
     assert newest["payload"]["data"]["status"] == "COMPLETED"

@@ -35,6 +35,11 @@ def dispatch_due(
     db: Database, clock: Clock, router: Router, owner: str, lease: timedelta, limit: int
 ) -> int:
     """Hand over up to `limit` due messages; return how many were claimed."""
+    with db.reading() as session:
+        idle = not repository.any_message_due(session, clock.now())
+    if idle:
+        settle.adopt_stranded_orphans(db, clock)
+        return 0
     with db.transaction() as session:
         rows = repository.claim_messages(session, owner, clock.now(), lease, limit)
         senders = _sender_names(session, rows)

@@ -23,6 +23,9 @@ from herald.routing import service as routing
 
 def expand_due(db: Database, clock: Clock, owner: str, lease: timedelta, limit: int = 1) -> int:
     """Expand up to `limit` due campaigns; return how many were taken."""
+    with db.reading() as session:
+        if not repository.any_campaign_to_expand(session, clock.now()):
+            return 0
     with db.transaction() as session:
         claimed = repository.claim_campaigns(session, owner, clock.now(), lease, limit)
     for row in claimed:

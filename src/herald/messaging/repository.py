@@ -31,7 +31,7 @@ from herald.messaging.models import (
     MessageStatus,
     OrphanReceipt,
 )
-from herald.queue.claim import claim, lease_is_free
+from herald.queue.claim import any_claimable, claim, lease_is_free
 from herald.queue.stats import Backlog, backlog
 
 campaigns: Table = Campaign.__table__  # type: ignore[assignment]
@@ -97,13 +97,21 @@ def list_campaigns(
     return list(session.scalars(stmt.order_by(Campaign.id.desc()).limit(limit)))
 
 
+def _expandable(now: datetime) -> list[ColumnElement[bool]]:
+    return [campaigns.c.status.in_(EXPANDABLE), campaigns.c.due_at <= now]
+
+
+def any_campaign_to_expand(session: Session, now: datetime) -> bool:
+    return any_claimable(session, campaigns, _expandable(now), now)
+
+
 def claim_campaigns(
     session: Session, owner: str, now: datetime, lease: timedelta, limit: int
 ) -> list[Row[Any]]:
     return claim(
         session,
         campaigns,
-        where=[campaigns.c.status.in_(EXPANDABLE), campaigns.c.due_at <= now],
+        where=_expandable(now),
         order_by=[campaigns.c.due_at, campaigns.c.id],
         limit=limit,
         owner=owner,
@@ -192,13 +200,21 @@ def list_messages(
     return list(session.scalars(stmt.order_by(Message.id.desc()).limit(limit)))
 
 
+def _due_messages(now: datetime) -> list[ColumnElement[bool]]:
+    return [messages.c.status == MessageStatus.PENDING, messages.c.due_at <= now]
+
+
+def any_message_due(session: Session, now: datetime) -> bool:
+    return any_claimable(session, messages, _due_messages(now), now)
+
+
 def claim_messages(
     session: Session, owner: str, now: datetime, lease: timedelta, limit: int
 ) -> list[Row[Any]]:
     return claim(
         session,
         messages,
-        where=[messages.c.status == MessageStatus.PENDING, messages.c.due_at <= now],
+        where=_due_messages(now),
         order_by=[messages.c.priority.desc(), messages.c.due_at, messages.c.id],
         limit=limit,
         owner=owner,

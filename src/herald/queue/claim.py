@@ -21,6 +21,15 @@ def lease_is_free(table: Table, now: datetime) -> ColumnElement[bool]:
     return or_(table.c.lease_until.is_(None), table.c.lease_until < now)
 
 
+def any_claimable(
+    session: Session, table: Table, where: Sequence[ColumnElement[bool]], now: datetime
+) -> bool:
+    """Whether `claim` would find a row. Asked in a read-only transaction first, so that an
+    idle worker never takes SQLite's single write lock just to find nothing to do."""
+    probe = select(table.c.id).where(*where, lease_is_free(table, now)).limit(1)
+    return session.execute(probe).first() is not None
+
+
 def claim(
     session: Session,
     table: Table,

@@ -101,8 +101,11 @@ def test_a_receiver_down_then_up_gets_every_event_once_and_in_order(
     wait_until(lambda: len(deliveries(herald, tenant, hook["id"])) == expected)
     # Only the first event of each resource is tried; the rest wait behind it.
     wait_until(lambda: sum(d["attempts"] for d in deliveries(herald, tenant, hook["id"])) == 4)
-    failing = endpoint(herald, tenant, hook["id"])
-    assert failing["status"] == "ENABLED" and failing["failing_since"] is not None
+    # Attempts are counted when claimed; the endpoint learns of the failure when recorded.
+    failing = wait_until(
+        lambda: (e := endpoint(herald, tenant, hook["id"]))["failing_since"] is not None and e
+    )
+    assert failing["status"] == "ENABLED"
     receiver.start()
     for _ in range(10):  # move time on: the retries come due and succeed
         clock.advance(minutes=5)

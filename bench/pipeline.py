@@ -79,18 +79,20 @@ def run(args: argparse.Namespace, data_dir: Path, database_url: str | None) -> d
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = (data_dir / "serve.log").open("ab")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "herald.cli.main", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
+    serve = [sys.executable, "-m", "herald.cli.main", "serve", "--port", str(port)]
+    if args.split:
+        serve.append("--no-workers")
+    processes = [subprocess.Popen(serve, env=env, stdout=log, stderr=log)]
+    if args.split:
+        worker = [sys.executable, "-m", "herald.cli.main", "worker"]
+        processes.append(subprocess.Popen(worker, env=env, stdout=log, stderr=log))
     try:
         wait_ready(url)
-        return measure(args, url, tenant, env)
+        return {"split": args.split, **measure(args, url, tenant, env)}
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 def wait_ready(url: str) -> None:
@@ -176,6 +178,11 @@ def main() -> None:
     )
     parser.add_argument("--submit-latency-ms", type=float, default=1.0)
     parser.add_argument("--receipt-delay-ms", type=float, default=200.0)
+    parser.add_argument(
+        "--split",
+        action="store_true",
+        help="run the API (`serve --no-workers`) and the workers (`worker`) as two processes",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="herald-bench-") as tmp:
         if args.database and args.database.startswith("postgresql"):

@@ -203,10 +203,11 @@ def herald_cli(*args: str, env: dict[str, str]) -> str:
 class ServerProcess:
     """`herald serve` in a subprocess on a free port, ready when constructed."""
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, *extra: str) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "herald.cli.main", "serve", "--port", str(self.port)]
+        command += extra
         self._log = log.open("ab")
         self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=self._log)
         wait_until(self._ready, timeout=60)

@@ -76,6 +76,30 @@ def serve(
 
 
 @app.command()
+def worker() -> None:
+    """Run the queue workers and carrier connections without HTTP, until SIGTERM or Ctrl-C.
+
+    Beside `herald serve --no-workers` this puts the API and the workers on separate cores;
+    on PostgreSQL any number of workers on any number of machines share the queue."""
+    import signal
+    import threading
+
+    from herald.bootstrap import build
+    from herald.kit.logging import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_format)
+    container = build(settings)
+    stopping = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopping.set())
+    container.start_workers()
+    typer.echo(f"Herald worker {container.worker_id} running; stop with Ctrl-C.")
+    stopping.wait()
+    container.stop()
+
+
+@app.command()
 def migrate() -> None:
     """Bring the database schema up to date (serve does this on start)."""
     from herald.kit import migrate as migrations

@@ -3,19 +3,25 @@ hand-moved clock. Prints how many lead turns per second the sequencer writes (ea
 turn prices, debits and queues one message) and how long dispatch takes to hand them over.
 
     uv run python bench/outreach.py                       # SQLite in a temporary directory
-    uv run python bench/outreach.py --leads 20000 --database postgresql+psycopg://postgres@127.0.0.1/bench
+    uv run python bench/outreach.py --leads 20000 --database postgresql+psycopg://postgres@127.0.0.1/test
+    (with --database, a fresh database is made beside the one named and dropped at the end)
 """
 
 from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pipeline import drop_postgres, fresh_postgres
 
 from herald.bootstrap import Container, build
 from herald.kit.clock import ManualClock
@@ -46,7 +52,10 @@ def main() -> None:
     args = parser.parse_args()
     data_dir = Path(tempfile.mkdtemp(prefix="herald-bench-outreach-"))
     clock = ManualClock(datetime(2026, 1, 5, 8, tzinfo=UTC))
-    settings = Settings(data_dir=data_dir, database_url=args.database)
+    database_url, scratch = None, None
+    if args.database:  # a fresh database beside the one named, dropped at the end
+        database_url, scratch = fresh_postgres(args.database)
+    settings = Settings(data_dir=data_dir, database_url=database_url)
     container = build(settings, clock=clock)
     container.start_providers()
     try:
@@ -75,6 +84,8 @@ def main() -> None:
     finally:
         container.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+        if args.database and scratch:
+            drop_postgres(args.database, scratch)
 
 
 def _prepare(

@@ -20,13 +20,15 @@ import logging
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import structlog
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from pipeline import drop_postgres, fresh_postgres, percentile
 
 from herald.app import create_app
 from herald.bootstrap import build
@@ -35,27 +37,6 @@ from herald.providers.voice_sim import LineRecord, VoiceSimulator
 from herald.settings import Settings
 from herald.tenancy import service as tenancy
 from herald.voice import public_ids
-
-
-def fresh_postgres(admin_url: str) -> tuple[str, str]:
-    name = f"herald_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return admin_url.rsplit("/", 1)[0] + f"/{name}", name
-
-
-def drop_postgres(admin_url: str, name: str) -> None:
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def refill_latencies(records: list[LineRecord], limit: int) -> list[float]:

@@ -8,7 +8,18 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,7 +36,7 @@ from herald.outreach.models import (
     OutreachCampaign,
     SenderDay,
 )
-from herald.queue.claim import claim
+from herald.queue.claim import any_claimable, claim
 
 campaigns: Table = OutreachCampaign.__table__  # type: ignore[assignment]
 enrollments: Table = Enrollment.__table__  # type: ignore[assignment]
@@ -249,15 +260,19 @@ def pause_campaigns(
         session.execute(extend.values(rate_limited_until=until, status_note=note, updated_at=now))
 
 
+def _cap_pause_over(now: datetime) -> list[ColumnElement[bool]]:
+    return [
+        campaigns.c.status == CampaignStatus.PAUSED,
+        campaigns.c.rate_limited_until.is_not(None),
+        campaigns.c.rate_limited_until <= now,
+    ]
+
+
 def resume_rate_limited(session: Session, now: datetime) -> list[uuid.UUID]:
     """Campaigns paused by a sending cap whose time has come go on by themselves."""
     stmt = (
         update(campaigns)
-        .where(
-            campaigns.c.status == CampaignStatus.PAUSED,
-            campaigns.c.rate_limited_until.is_not(None),
-            campaigns.c.rate_limited_until <= now,
-        )
+        .where(*_cap_pause_over(now))
         .values(
             status=CampaignStatus.ACTIVE, rate_limited_until=None, status_note=None, updated_at=now
         )
@@ -309,19 +324,31 @@ def list_enrollments(
     return list(session.scalars(stmt.order_by(Enrollment.id.desc()).limit(limit)))
 
 
+def _due_enrollments(now: datetime) -> list[ColumnElement[bool]]:
+    running = select(campaigns.c.id).where(campaigns.c.status == CampaignStatus.ACTIVE)
+    return [
+        enrollments.c.state == EnrollmentState.ACTIVE,
+        enrollments.c.due_at <= now,
+        enrollments.c.campaign_id.in_(running.scalar_subquery()),
+    ]
+
+
+def anything_due(session: Session, now: datetime) -> bool:
+    """A read-only look before the sequencer takes the write lock: a cap pause to end, or
+    a lead step due."""
+    if session.execute(select(campaigns.c.id).where(*_cap_pause_over(now)).limit(1)).first():
+        return True
+    return any_claimable(session, enrollments, _due_enrollments(now), now)
+
+
 def claim_enrollments(
     session: Session, owner: str, now: datetime, lease: timedelta, limit: int
 ) -> list[Row[Any]]:
     """Due steps of leads whose campaign is running."""
-    running = select(campaigns.c.id).where(campaigns.c.status == CampaignStatus.ACTIVE)
     return claim(
         session,
         enrollments,
-        where=[
-            enrollments.c.state == EnrollmentState.ACTIVE,
-            enrollments.c.due_at <= now,
-            enrollments.c.campaign_id.in_(running.scalar_subquery()),
-        ],
+        where=_due_enrollments(now),
         order_by=[enrollments.c.due_at, enrollments.c.id],
         limit=limit,
         owner=owner,

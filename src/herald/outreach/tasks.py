@@ -70,6 +70,9 @@ def advance_due(
 def claim_turns(db: Database, clock: Clock, owner: str, lease: timedelta, limit: int) -> Claimed:
     """Lease due leads and decide their turns; campaigns whose cap pause is over resume."""
     now = clock.now()
+    with db.reading() as session:
+        if not repository.anything_due(session, now):
+            return Claimed({}, {}, {})
     with db.transaction() as session:
         repository.resume_rate_limited(session, now)
         rows = repository.claim_enrollments(session, owner, now, lease, limit)

@@ -25,9 +25,11 @@ def campaigns_changed(
     ids = {id for id in campaign_ids if id is not None}
     if not ids or not events.anyone_listening(session):
         return
-    for campaign in repository.campaigns_by_ids(session, ids):
-        remitters = queries.remitters_of(session, {campaign.remitter_id})
-        shape = shapes.campaign(campaign, queries.tally(session, campaign.id), remitters)
+    found = repository.campaigns_by_ids(session, ids)
+    remitters = queries.remitters_of(session, {c.remitter_id for c in found})
+    tallies = queries.tallies(session, [c.id for c in found])
+    for campaign in found:
+        shape = shapes.campaign(campaign, tallies[campaign.id], remitters)
         events.publish_many(
             session, now, campaign.organization_id, CAMPAIGN_STATUS_CHANGED, [(shape["id"], shape)]
         )

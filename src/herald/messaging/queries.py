@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
@@ -43,14 +44,23 @@ def get_campaign(session: Session, organization_id: uuid.UUID, campaign_id: uuid
 
 
 def tally(session: Session, campaign_id: uuid.UUID) -> Tally:
-    counts: Counter[str] = Counter({status.value: 0 for status in MessageStatus})
-    cost = refunded = 0
-    for status, is_refunded, count, amount in repository.tallies(session, campaign_id):
-        counts[status] += count
-        cost += amount
+    return tallies(session, [campaign_id])[campaign_id]
+
+
+def tallies(session: Session, campaign_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Tally]:
+    """The message tallies of each campaign (zeros for one without messages yet)."""
+    ids = list(campaign_ids)
+    counts: dict[uuid.UUID, Counter[str]] = {
+        id: Counter({status.value: 0 for status in MessageStatus}) for id in ids
+    }
+    cost = dict.fromkeys(ids, 0)
+    refunded = dict.fromkeys(ids, 0)
+    for id, status, is_refunded, count, amount in repository.tallies(session, ids):
+        counts[id][status] += count
+        cost[id] += amount
         if is_refunded:
-            refunded += amount
-    return Tally(dict(counts), cost, refunded)
+            refunded[id] += amount
+    return {id: Tally(dict(counts[id]), cost[id], refunded[id]) for id in ids}
 
 
 def list_campaigns(

@@ -77,9 +77,6 @@ class CarrierDetector:
         self._overrides = dict(overrides or {})
         self._lengths = sorted({len(p) for p in self._overrides}, reverse=True)
 
-    def carrier_of(self, e164: str) -> str:
-        return self._override(e164) or _carrier_from_data(phonenumbers.parse(e164))
-
     def _override(self, e164: str) -> str | None:
         for length in self._lengths:
             found = self._overrides.get(e164[:length])

@@ -4,7 +4,6 @@ as the API and holds no logic of its own."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -53,7 +52,8 @@ def overview(request: Request) -> Response:
         campaigns = queries.list_campaigns(
             session, principal.organization_id, before=None, limit=50
         )
-        rows = [(c, queries.tally(session, c.id)) for c in campaigns]
+        tallies = queries.tallies(session, [c.id for c in campaigns])
+        rows = [(c, tallies[c.id]) for c in campaigns]
         singles = queries.list_messages(
             session, principal.organization_id, MessageFilter(), before=None, limit=20
         )
@@ -118,7 +118,3 @@ def logout() -> Response:
     response = RedirectResponse("/dashboard", status_code=303)
     response.delete_cookie(COOKIE)
     return response
-
-
-def campaign_link(campaign_id: uuid.UUID) -> str:
-    return f"/dashboard/campaigns/{campaign_id}"

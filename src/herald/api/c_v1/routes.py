@@ -92,7 +92,8 @@ def list_campaigns(
         )
         page = found[:limit]
         remitters = queries.remitters_of(session, {c.remitter_id for c in page})
-        items = [presenters.campaign_out(c, queries.tally(session, c.id), remitters) for c in page]
+        tallies = queries.tallies(session, [c.id for c in page])
+        items = [presenters.campaign_out(c, tallies[c.id], remitters) for c in page]
     return CampaignList(data=items, pagination=_pagination(limit, page, len(found) > limit))
 
 

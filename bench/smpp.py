@@ -146,18 +146,19 @@ def pipeline(args: argparse.Namespace, smsc_port: int, data_dir: Path, db_url: s
     herald("route", "add", "--connection", "bench-smsc", env=env)
     port = free_port()
     log = (data_dir / "serve.log").open("ab")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "herald.cli.main", "serve", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=log,
-    )
+    serve = [sys.executable, "-m", "herald.cli.main", "serve", "--port", str(port)]
+    if args.workers:
+        serve.append("--no-workers")  # the API alone; each worker binds to the SMSC itself
+    worker = [sys.executable, "-m", "herald.cli.main", "worker"]
+    commands = [serve] + [worker] * args.workers
+    processes = [subprocess.Popen(c, env=env, stdout=log, stderr=log) for c in commands]
     try:
         wait_ready(f"http://127.0.0.1:{port}")
         return send_and_settle(args.messages, f"http://127.0.0.1:{port}", tenant, env)
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=30)
 
 
 def send_and_settle(count: int, url: str, tenant: dict[str, str], env: dict[str, str]) -> float:
@@ -182,14 +183,20 @@ def send_and_settle(count: int, url: str, tenant: dict[str, str], env: dict[str,
             }
             response = api.post("/c/v1/campaigns/batch", json=body)
             assert response.status_code == 202, response.text
+    if os.environ.get("BENCH_TRACE"):
+        print(f"accepted in {time.perf_counter() - started:.2f}s", file=sys.stderr)
     deadline = time.perf_counter() + 600
     delivered = 0
     while delivered < count:
         if time.perf_counter() > deadline:
             raise RuntimeError(f"only {delivered} of {count} delivered within 10 minutes")
-        time.sleep(0.02)
+        time.sleep(0.25 if os.environ.get("BENCH_TRACE") else 0.02)
         with engine.connect() as conn:
             delivered = int(conn.execute(query).scalar_one())
+            if os.environ.get("BENCH_TRACE"):
+                trace = text("SELECT status, count(*) FROM messages GROUP BY status")
+                counts = dict(conn.execute(trace).all())
+                print(f"{time.perf_counter() - started:.2f}s {counts}", file=sys.stderr)
     elapsed = time.perf_counter() - started
     engine.dispose()
     return count / elapsed
@@ -205,6 +212,12 @@ def main() -> None:
         "--tps", type=int, default=0, help="the connection's TPS limit, on both sides (0: none)"
     )
     parser.add_argument("--database", default=None, help="a PostgreSQL admin database URL")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="separate `herald worker` processes, each with its own bind (0: all in serve)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="herald-bench-smpp-") as tmp:
         smsc_port = free_port()
@@ -228,6 +241,7 @@ def main() -> None:
                 "messages": args.messages,
                 "window": args.window,
                 "tps_limit": args.tps or None,
+                "workers": args.workers,
                 "wire_per_second": round(wire),
                 "pipeline_per_second": round(rate),
                 "ratio": round(rate / wire, 2),

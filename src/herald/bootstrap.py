@@ -145,14 +145,9 @@ def outreach_loops(container: Container) -> list[WorkerLoop]:
 def messaging_loops(container: Container) -> list[WorkerLoop]:
     """Expansion of campaigns and dispatch of messages."""
     lease = timedelta(seconds=container.settings.lease_seconds)
-    return [
+    dispatchers = [
         WorkerLoop(
-            "expand",
-            lambda: expand.expand_due(container.db, container.clock, container.worker_id, lease),
-            container.settings.idle_poll_seconds,
-        ),
-        WorkerLoop(
-            "dispatch",
+            f"dispatch-{n}",
             lambda: dispatch.dispatch_due(
                 container.db,
                 container.clock,
@@ -162,8 +157,15 @@ def messaging_loops(container: Container) -> list[WorkerLoop]:
                 container.settings.dispatch_batch_size,
             ),
             container.settings.idle_poll_seconds,
-        ),
+        )
+        for n in range(1, container.settings.dispatch_loops + 1)
     ]
+    expander = WorkerLoop(
+        "expand",
+        lambda: expand.expand_due(container.db, container.clock, container.worker_id, lease),
+        container.settings.idle_poll_seconds,
+    )
+    return [expander, *dispatchers]
 
 
 def default_providers(settings: Settings, clock: Clock) -> dict[str, Provider]:

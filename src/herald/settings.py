@@ -43,6 +43,9 @@ class Settings(BaseSettings):
 
     # Work queue tuning.
     dispatch_batch_size: int = 200
+    # Dispatch loops per process: while one waits for its batch's answers, another claims
+    # and records, so that a fast carrier link never idles between batches.
+    dispatch_loops: int = 3
     lease_seconds: float = 60.0
     idle_poll_seconds: float = 0.2
 

@@ -61,6 +61,7 @@ class Books:
         if not submitted and not closed:
             return
         with self._lock, self._db.transaction() as session:
+            repository.serialize_parts(session, self._name)
             finished = ledger.record_submits(session, self._clock, self._name, submitted, closed)
             self._settle(session, finished)
 
@@ -84,6 +85,7 @@ class Books:
         try:
             if receipts:
                 with self._lock, self._db.transaction() as session:
+                    repository.serialize_parts(session, self._name)
                     finished = ledger.record_receipts(session, self._clock, self._name, receipts)
                     self._settle(session, finished)
             if replies and self._inbound is not None:
@@ -95,6 +97,7 @@ class Books:
 
     def reconcile(self) -> None:
         with self._lock, self._db.transaction() as session:
+            repository.serialize_parts(session, self._name)
             self._settle(session, ledger.reconcile(session, self._clock, self._name))
 
     def _settle(self, session: Session, finished: list[ledger.Finished]) -> None:

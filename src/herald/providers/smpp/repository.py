@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,17 @@ parts: Table = MessagePart.__table__  # type: ignore[assignment]
 receipts: Table = PartReceipt.__table__  # type: ignore[assignment]
 
 _UPSERT_COLUMNS = ("parts_total", "provider_name", "carrier_message_id", "in_doubt", "resends")
+
+
+def serialize_parts(session: Session, provider_name: str) -> None:
+    """Take, until the transaction ends, the lock that orders recording answers with recording
+    receipts of one connection across processes (PostgreSQL; SQLite has one writer anyway).
+    An SMSC delivers a receipt to any bound receiver, so the receipt for a part submitted by
+    one worker process may reach another: without this lock the two could commit side by
+    side, each unseen by the other, and the receipt would wait for the next reconcile.
+    Taken first in the transaction, before the receipts lock of messaging, never after."""
+    if is_postgres(session):
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext("parts:" + provider_name))))
 
 
 def parts_of(session: Session, message_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:

@@ -376,17 +376,18 @@ def add_orphan_receipts(session: Session, rows: Sequence[dict[str, Any]]) -> Non
         session.execute(insert(OrphanReceipt), list(rows))
 
 
-def take_orphan_receipts(
-    session: Session, provider_name: str, refs: Sequence[str]
-) -> list[OrphanReceipt]:
+def take_orphan_receipts(session: Session, provider_name: str, refs: Sequence[str]) -> list[Any]:
+    """Remove and return (provider_message_id, status, error_code) of these refs' orphans."""
     if not refs:
         return []
     table: Table = OrphanReceipt.__table__  # type: ignore[assignment]
     condition = and_(table.c.provider_name == provider_name, table.c.provider_message_id.in_(refs))
-    rows = list(session.scalars(select(OrphanReceipt).where(condition)))
-    if rows:
-        session.execute(delete(table).where(condition))
-    return rows
+    taken = (
+        delete(table)
+        .where(condition)
+        .returning(table.c.provider_message_id, table.c.status, table.c.error_code)
+    )
+    return list(session.execute(taken).all())
 
 
 def _stranded() -> Any:

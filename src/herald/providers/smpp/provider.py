@@ -328,9 +328,15 @@ class SmppProvider:
                 )
             except TimeoutError:
                 return [[_Answer(sent=False)] * len(p.to_send) for p in plans]
-        return list(await asyncio.gather(*(self._send_message(p, deadline) for p in plans)))
+        # Parts go out in order, one coroutine for the whole batch (a task per message costs
+        # more than the sending); the window keeps `window` of them in flight.
+        pending = [await self._send_message(plan, deadline) for plan in plans]
+        return [[await self._answer(future) for future in futures] for futures in pending]
 
-    async def _send_message(self, plan: _Plan, deadline: float) -> list[_Answer]:
+    async def _send_message(
+        self, plan: _Plan, deadline: float
+    ) -> list[asyncio.Future[codec.Pdu] | None]:
+        """Send the parts still to send; a future per part (None: that part never left)."""
         submission = plan.submission
         pending: list[asyncio.Future[codec.Pdu] | None] = []
         for part in plan.to_send:
@@ -343,7 +349,7 @@ class SmppProvider:
                 log.exception("smpp.send_failed", message_id=str(submission.message_id))
                 pending.append(asyncio.get_running_loop().create_future())
                 pending[-1].set_exception(LinkClosed(self.name))  # type: ignore[union-attr]
-        return [await self._answer(future) for future in pending]
+        return pending
 
     async def _send_part(
         self, submission: Submission, part: Part, deadline: float

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 from herald.messaging.encoding import (
     DATA_CODING,
@@ -49,20 +50,21 @@ def _encode(text: str, encoding: Encoding) -> bytes:
 
 
 def segment(message_id: uuid.UUID, text: str) -> list[Part]:
-    encoding = detect_encoding(text)
-    data_coding = DATA_CODING[encoding]
-    pieces = split_parts(text) or [""]
+    data_coding, pieces = _encoded(text)
     if len(pieces) == 1:
-        return [Part(1, 1, data_coding, 0, _encode(pieces[0], encoding))]
+        return [Part(1, 1, data_coding, 0, pieces[0])]
     reference = concat_reference(message_id)
     total = len(pieces)
     return [
-        Part(
-            number,
-            total,
-            data_coding,
-            ESM_CLASS_UDHI,
-            udh(reference, total, number) + _encode(piece, encoding),
-        )
+        Part(number, total, data_coding, ESM_CLASS_UDHI, udh(reference, total, number) + piece)
         for number, piece in enumerate(pieces, start=1)
     ]
+
+
+@lru_cache(maxsize=256)
+def _encoded(text: str) -> tuple[int, tuple[bytes, ...]]:
+    """The data_coding and the encoded pieces of a text. Cached: the messages of a campaign
+    share their text, and detecting and splitting it costs more than sending a part."""
+    encoding = detect_encoding(text)
+    pieces = split_parts(text) or [""]
+    return DATA_CODING[encoding], tuple(_encode(piece, encoding) for piece in pieces)

@@ -5,8 +5,8 @@ two sides cannot share a codec bug."""
 from __future__ import annotations
 
 from herald.providers.smpp.smsc import SmscThread
-from smpp_harness import numbers, rig, smsc_peer
-from support import HeraldFactory
+from smpp_harness import FAST, numbers, rig, smsc_peer
+from support import HeraldFactory, wait_until
 
 __all__ = ["smsc_peer"]  # the fixture
 
@@ -114,3 +114,22 @@ def test_throttling_answers_slow_the_connection_down_and_nothing_is_lost_or_doub
     assert smpp.smsc.submits > 240  # some were refused and sent again
     assert len(smpp.smsc.accepted) == 240  # but every part was accepted exactly once
     assert all(len(texts) == 1 for texts in smpp.smsc.texts().values())
+
+
+def test_receipts_reaching_another_workers_bind_settle_without_waiting_for_reconcile(
+    make_herald: HeraldFactory, db_url: str, smsc_peer: SmscThread
+) -> None:
+    # Two Herald workers on one database, each with its own bind of the same connection. The
+    # SMSC hands each receipt to whichever receiver is least busy, as SMSCs do, so a part
+    # submitted by one worker often has its receipt read by the other. Both must settle it
+    # at once, not at the next reconcile (every 30 s).
+    smpp = rig(make_herald, db_url, smsc_peer)
+    other = make_herald(**FAST)
+    wait_until(lambda: other.container.router.providers["carrier-a"].is_available())  # type: ignore[attr-defined]
+    assert sum(smpp.smsc.binds.values()) == 2
+    campaign_id = smpp.herald.batch(smpp.tenant, numbers(1000)).json()["campaign_id"]
+
+    tallies = smpp.wait_settled(campaign_id, 1000, timeout=20)
+
+    assert tallies["DELIVERED"] == 1000
+    assert len(smpp.smsc.accepted) == 1000

@@ -54,10 +54,10 @@ def destinations(count: int) -> list[str]:
     return [d for d in found if d[-4:] not in _FAILING][:count]
 
 
-def start_smsc(port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_smsc(port: int, log: Path, receipt_delay_ms: int = 0) -> subprocess.Popen[bytes]:
     command = [
         sys.executable, "-m", "herald.cli.main", "simulator", "smsc",
-        "--port", str(port), "--receipt-delay-ms", "0",
+        "--port", str(port), "--receipt-delay-ms", str(receipt_delay_ms),
     ]  # fmt: skip
     handle = log.open("ab")
     process = subprocess.Popen(command, stdout=handle, stderr=handle)
@@ -211,6 +211,9 @@ def main() -> None:
     parser.add_argument(
         "--tps", type=int, default=0, help="the connection's TPS limit, on both sides (0: none)"
     )
+    parser.add_argument(
+        "--receipt-delay-ms", type=int, default=0, help="the SMSC's delay before each receipt"
+    )
     parser.add_argument("--database", default=None, help="a PostgreSQL admin database URL")
     parser.add_argument(
         "--workers",
@@ -221,7 +224,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="herald-bench-smpp-") as tmp:
         smsc_port = free_port()
-        smsc = start_smsc(smsc_port, Path(tmp) / "smsc.log")
+        smsc = start_smsc(smsc_port, Path(tmp) / "smsc.log", args.receipt_delay_ms)
         name = None
         try:
             wire = asyncio.run(bare_client(smsc_port, args.messages, args.window, args.tps))
@@ -242,6 +245,7 @@ def main() -> None:
                 "window": args.window,
                 "tps_limit": args.tps or None,
                 "workers": args.workers,
+                "receipt_delay_ms": args.receipt_delay_ms,
                 "wire_per_second": round(wire),
                 "pipeline_per_second": round(rate),
                 "ratio": round(rate / wire, 2),

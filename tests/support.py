@@ -146,6 +146,10 @@ class RunningHerald:
         return dispatch.dispatch_due(c.db, c.clock, c.router, owner, lease, limit)
 
     def close(self) -> None:
+        """Stop it (a test may do so before the fixture does: the second call does nothing)."""
+        if getattr(self, "_closed", False):
+            return
+        self._closed = True
         self.client.__exit__(None, None, None)
         self.container.stop()
 

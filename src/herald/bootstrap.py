@@ -193,7 +193,7 @@ def build(
     db = Database(engine)
     providers = providers or default_providers(settings, clock)
     keywords = Keywords.from_settings(settings)
-    connections = connection_providers(settings, db, clock, inbound_sink(db, clock, keywords))
+    connections = connection_providers(settings, db, clock, inbound_sink(clock, keywords))
     router = Router(
         {**providers, **connections}, default=next(iter(providers)), routes=route_loader(db)
     )

@@ -10,7 +10,7 @@ from typing import Any
 from herald.inbound import listeners
 from herald.providers.smpp.smsc import SmscThread
 from herald.tenancy import service as tenancy
-from smpp_harness import SmppRig, numbers, rig, smsc_peer
+from smpp_harness import FAST, SmppRig, numbers, rig, smsc_peer
 from support import HeraldFactory, wait_until
 
 __all__ = ["smsc_peer"]  # the fixture
@@ -120,3 +120,25 @@ def test_portuguese_keywords_opt_out_numbers_of_portuguese_speaking_markets(
 
     actions = {i["from_number"]: i["action"] for i in items}
     assert actions == {"+244990000777": "OPT_OUT", "+447911123456": None}
+
+
+def test_the_parts_of_a_long_reply_survive_a_restart_and_a_repeated_part_counts_once(
+    make_herald: HeraldFactory, db_url: str, smsc_peer: SmscThread
+) -> None:
+    smpp = _with_short_code(make_herald, db_url, smsc_peer)
+    text = "Please call me back about the offer, " * 6  # two GSM-7 parts
+    person = "244990000125"
+    smsc_peer.send_mo(person, SHORT_CODE, text, parts=[1], reference=77)
+    smsc_peer.send_mo(person, SHORT_CODE, text, parts=[1], reference=77)  # sent again
+    wait_until(lambda: smsc_peer.smsc is not None and smsc_peer.smsc.receipts_acknowledged == 2)
+    assert _inbound(smpp) == []
+
+    smpp.herald.close()  # part 1 was acknowledged: from now on it is Herald's to keep
+    restarted = make_herald(**FAST)
+    wait_until(lambda: restarted.container.router.providers["carrier-a"].is_available())  # type: ignore[attr-defined]
+    smsc_peer.send_mo(person, SHORT_CODE, text, parts=[2], reference=77)
+    smpp.herald = restarted
+
+    [reply] = _wait_inbound(smpp, 1)
+    assert reply["content"] == text
+    assert reply["from_number"] == "+" + person

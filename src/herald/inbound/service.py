@@ -20,7 +20,6 @@ from herald.inbound.models import InboundMessage, Suppression
 from herald.inbound.repository import InboundFilter
 from herald.kit import metrics
 from herald.kit.clock import Clock
-from herald.kit.db import Database
 from herald.kit.ids import new_id
 from herald.providers.base import Inbound, InboundSink
 from herald.routing.numbers import to_e164
@@ -62,15 +61,6 @@ def record_inbound(
         ),
     )
     return row
-
-
-def record_inbound_batch(
-    db: Database, clock: Clock, keywords: Keywords, items: Sequence[Inbound]
-) -> None:
-    """The sink providers hand inbound messages to: stored once this returns."""
-    with db.transaction() as session:
-        for item in items:
-            record_inbound(session, clock, keywords, item)
 
 
 def _person(raw: str) -> tuple[str, str | None]:
@@ -149,10 +139,11 @@ def list_inbound(
     return repository.list_inbound(session, organization_id, filters, before=before, limit=limit)
 
 
-def inbound_sink(db: Database, clock: Clock, keywords: Keywords) -> InboundSink:
-    """What carrier connections call with the messages people send."""
+def inbound_sink(clock: Clock, keywords: Keywords) -> InboundSink:
+    """What carrier connections call with the messages people send, in their transaction."""
 
-    def sink(items: Sequence[Inbound]) -> None:
-        record_inbound_batch(db, clock, keywords, items)
+    def sink(session: Session, items: Sequence[Inbound]) -> None:
+        for item in items:
+            record_inbound(session, clock, keywords, item)
 
     return sink

@@ -11,7 +11,10 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +77,9 @@ class Inbound:
 
 
 # Called by a provider with inbound messages; returns once they are durably recorded.
-InboundSink = Callable[[Sequence[Inbound]], None]
+# Stores inbound messages in the caller's transaction: a carrier connection acknowledges them
+# only once that transaction has committed.
+InboundSink = Callable[["Session", Sequence[Inbound]], None]
 
 
 class Provider(Protocol):

@@ -21,8 +21,7 @@ from herald.kit import metrics
 from herald.kit.clock import Clock
 from herald.kit.db import Database
 from herald.providers.base import Inbound, InboundSink, Receipt
-from herald.providers.smpp import codec, deliveries, ledger, repository
-from herald.providers.smpp.mo import Reassembly
+from herald.providers.smpp import codec, deliveries, ledger, mo, repository
 
 log = structlog.get_logger(__name__)
 
@@ -46,7 +45,6 @@ class Books:
         self._settlement = settlement
         self._inbound = inbound
         self._lock = threading.Lock()
-        self._reassembly = Reassembly()
 
     def known_parts(self, message_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
         """Parts recorded on earlier tries of these messages."""
@@ -66,10 +64,10 @@ class Books:
             self._settle(session, finished)
 
     def store_deliveries(self, pdus: list[codec.Pdu]) -> bool:
-        """Store receipts and replies; False if they could not be (the SMSC sends them again)."""
+        """Store receipts and replies in one transaction; False if they could not be (the
+        SMSC is then told to send them again)."""
         receipts: list[deliveries.PartReceipt] = []
-        replies: list[Inbound] = []
-        now = self._clock.now()
+        messages: list[deliveries.MobileOriginated] = []
         for pdu in pdus:
             if deliveries.is_intermediate(pdu):
                 continue
@@ -78,26 +76,39 @@ class Books:
                 if receipt is not None:
                     metrics.receipts_received.labels(self._name, receipt.status.value).inc()
                     receipts.append(receipt)
-                continue
-            mo = self._reassembly.add(deliveries.read_mobile_originated(pdu))
-            if mo is not None:
-                replies.append(Inbound(self._name, mo.source, mo.destination, mo.text, now))
+            else:
+                messages.append(deliveries.read_mobile_originated(pdu))
         try:
-            if receipts:
-                with self._lock, self._db.transaction() as session:
-                    repository.serialize_parts(session, self._name)
+            with self._lock, self._db.transaction() as session:
+                repository.serialize_parts(session, self._name)
+                if receipts:
                     finished = ledger.record_receipts(session, self._clock, self._name, receipts)
                     self._settle(session, finished)
-            if replies and self._inbound is not None:
-                self._inbound(replies)
+                if messages:
+                    self._take_replies(session, messages)
         except Exception:
             log.exception("smpp.deliveries_not_stored", connection=self._name, count=len(pdus))
             return False
         return True
 
+    def _take_replies(self, session: Session, messages: list[deliveries.MobileOriginated]) -> None:
+        now = self._clock.now()
+        replies = []
+        for message in messages:
+            whole = mo.reassemble(session, self._name, message, now)
+            if whole is not None:
+                replies.append(
+                    Inbound(self._name, whole.source, whole.destination, whole.text, now)
+                )
+        if replies and self._inbound is not None:
+            self._inbound(session, replies)
+
     def reconcile(self) -> None:
         with self._lock, self._db.transaction() as session:
             repository.serialize_parts(session, self._name)
+            stale = self._clock.now() - mo.MO_PARTS_KEPT
+            if dropped := repository.purge_mo_parts(session, self._name, stale):
+                log.warning("smpp.unfinished_replies_dropped", connection=self._name, parts=dropped)
             self._settle(session, ledger.reconcile(session, self._clock, self._name))
 
     def _settle(self, session: Session, finished: list[ledger.Finished]) -> None:

@@ -13,8 +13,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
+import structlog
 from sqlalchemy.orm import Session
 
 from herald.kit.clock import Clock
@@ -22,6 +24,8 @@ from herald.kit.ids import new_id
 from herald.providers.base import Receipt, ReceiptStatus
 from herald.providers.smpp import repository
 from herald.providers.smpp.deliveries import PartReceipt, id_candidates
+
+log = structlog.get_logger(__name__)
 
 _GRAVITY = (
     ReceiptStatus.REJECTED,
@@ -117,9 +121,19 @@ def record_receipts(
     return [*whole.values(), *finished(session, clock, provider_name, multipart)]
 
 
+# A receipt whose part is never recorded (a message another system sent over the same
+# account, or a carrier id the carrier garbled) is kept this long, then dropped.
+EARLY_RECEIPT_KEPT = timedelta(days=7)
+
+
 def reconcile(session: Session, clock: Clock, provider_name: str) -> list[Finished]:
     """Catch up on what concurrent processes may have left half done: early receipts whose
     part is now known, and messages whose parts all have receipts."""
+    dropped = repository.purge_early_receipts(
+        session, provider_name, clock.now() - EARLY_RECEIPT_KEPT
+    )
+    if dropped:
+        log.warning("smpp.unmatched_receipts_dropped", connection=provider_name, count=dropped)
     early = repository.early_receipts(session, provider_name, None)
     wanted = {c for row in early for c in id_candidates(row.carrier_message_id)}
     rows = _owners(repository.parts_by_carrier_ids(session, provider_name, wanted))

@@ -1,45 +1,50 @@
 """Joining the parts of a concatenated mobile-originated message.
 
-Parts are kept in memory until the last one arrives (or dropped after `max_age` seconds of
-waiting); each part is acknowledged to the SMSC when it arrives, so a restart while parts
-are waiting loses that one unfinished message.
+Each part is stored in `mo_parts` in the transaction that acknowledges it to the SMSC, and
+the whole message is handed on (in that same transaction) when its last part arrives, so a
+restart while parts are waiting loses nothing. Parts arrive on any bind of the connection,
+in any process: the connection's parts lock (repository.serialize_parts), taken first in
+that transaction, keeps two processes from each seeing only their own part.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+from sqlalchemy.orm import Session
+
+from herald.kit.ids import new_id
+from herald.providers.smpp import repository
 from herald.providers.smpp.deliveries import MobileOriginated
 
-
-@dataclass(slots=True)
-class _Pending:
-    started: float
-    texts: dict[int, str] = field(default_factory=dict)
+# Parts whose message does not complete within this time are dropped (and logged).
+MO_PARTS_KEPT = timedelta(days=1)
 
 
-class Reassembly:
-    def __init__(self, max_age: float = 600.0) -> None:
-        self._max_age = max_age
-        self._pending: dict[tuple[str, str, int, int], _Pending] = {}
-
-    def add(self, message: MobileOriginated) -> MobileOriginated | None:
-        """The whole message once every part is in; None while parts are missing."""
-        if message.concat is None:
-            return message
-        reference, total, number = message.concat
-        now = time.monotonic()
-        self._forget_older_than(now - self._max_age)
-        key = (message.source, message.destination, reference, total)
-        pending = self._pending.setdefault(key, _Pending(now))
-        pending.texts[number] = message.text
-        if len(pending.texts) < total:
-            return None
-        del self._pending[key]
-        text = "".join(pending.texts[n] for n in sorted(pending.texts))
-        return MobileOriginated(message.source, message.destination, text)
-
-    def _forget_older_than(self, limit: float) -> None:
-        for key in [k for k, p in self._pending.items() if p.started < limit]:
-            del self._pending[key]
+def reassemble(
+    session: Session, provider_name: str, message: MobileOriginated, now: datetime
+) -> MobileOriginated | None:
+    """The whole message once every part is in; None while parts are missing."""
+    if message.concat is None:
+        return message
+    reference, total, number = message.concat
+    if not 1 <= number <= total:
+        return MobileOriginated(message.source, message.destination, message.text)  # malformed
+    row = {
+        "id": new_id(),
+        "provider_name": provider_name,
+        "source": message.source,
+        "destination": message.destination,
+        "reference": reference,
+        "parts_total": total,
+        "part_number": number,
+        "text": message.text,
+        "received_at": now,
+    }
+    repository.add_mo_part(session, row)
+    stored = repository.mo_parts_like(session, row)
+    if len(stored) < total:
+        return None
+    repository.drop_mo_parts(session, [part.id for part in stored])
+    text = "".join(part.text for part in stored)
+    return MobileOriginated(message.source, message.destination, text)

@@ -6,6 +6,8 @@ of part 2 is never matched to part 1), remembers parts that were accepted before
 (so a throttled message never loses the mapping of the parts already sent), and marks parts
 whose submit went unanswered (so sending them again is counted as a resend).
 `part_receipts` holds receipts that arrived before the submit_sm_resp that names their id.
+`mo_parts` holds the parts of a long message a person sent until the last part is in: each
+part is stored before the SMSC is told it arrived, so a restart loses none.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from herald.kit.db import Base, UTCDateTime
@@ -50,4 +52,30 @@ class PartReceipt(Base):
     carrier_message_id: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16))
     error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MoPart(Base):
+    __tablename__ = "mo_parts"
+    __table_args__ = (
+        # An SMSC that sends a part again (its deliver_sm_resp was lost) stores nothing new.
+        UniqueConstraint(
+            "provider_name",
+            "source",
+            "destination",
+            "reference",
+            "parts_total",
+            "part_number",
+            name="uq_mo_parts_part",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    provider_name: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(32))  # as the SMSC wrote them
+    destination: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[int] = mapped_column(Integer)  # the UDH concatenation reference
+    parts_total: Mapped[int] = mapped_column(Integer)
+    part_number: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -13,10 +13,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from herald.kit.db import is_postgres
-from herald.providers.smpp.models import MessagePart, PartReceipt
+from herald.providers.smpp.models import MessagePart, MoPart, PartReceipt
 
 parts: Table = MessagePart.__table__  # type: ignore[assignment]
 receipts: Table = PartReceipt.__table__  # type: ignore[assignment]
+mo_parts: Table = MoPart.__table__  # type: ignore[assignment]
 
 _UPSERT_COLUMNS = ("parts_total", "provider_name", "carrier_message_id", "in_doubt", "resends")
 
@@ -127,18 +128,66 @@ def has_early_receipts(session: Session, provider_name: str) -> bool:
 def early_receipts(
     session: Session, provider_name: str, ids: Iterable[str] | None, limit: int = 1000
 ) -> list[Any]:
-    """Early receipts for `ids` (any of the provider's when None), oldest first."""
+    """Early receipts for `ids` (any of the provider's when None), newest first: a receipt
+    that overtook its answer is recent, while ones that never find their part grow old (and
+    must not hide the recent ones behind the limit)."""
     condition = [receipts.c.provider_name == provider_name]
     if ids is not None:
         wanted = list(set(ids))
         if not wanted:
             return []
         condition.append(receipts.c.carrier_message_id.in_(wanted))
-    stmt = select(receipts).where(*condition).order_by(receipts.c.received_at).limit(limit)
+    stmt = select(receipts).where(*condition).order_by(receipts.c.received_at.desc()).limit(limit)
     return list(session.execute(stmt).all())
+
+
+def purge_early_receipts(session: Session, provider_name: str, before: datetime) -> int:
+    """Drop early receipts received before `before`; how many were dropped."""
+    stmt = delete(receipts).where(
+        receipts.c.provider_name == provider_name, receipts.c.received_at < before
+    )
+    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
 
 def drop_early_receipts(session: Session, ids: Iterable[uuid.UUID]) -> None:
     wanted = list(ids)
     if wanted:
         session.execute(delete(receipts).where(receipts.c.id.in_(wanted)))
+
+
+# -- parts of long mobile-originated messages ---------------------------------------------------
+
+_MO_KEY = ("provider_name", "source", "destination", "reference", "parts_total")
+
+
+def add_mo_part(session: Session, row: dict[str, Any]) -> None:
+    """Store a part; one already stored (the SMSC sent it again) is left as it is."""
+    dialect = postgresql if is_postgres(session) else sqlite
+    stmt = dialect.insert(mo_parts).on_conflict_do_nothing(
+        index_elements=[mo_parts.c[name] for name in (*_MO_KEY, "part_number")]
+    )
+    session.execute(stmt, row)
+
+
+def mo_parts_like(session: Session, row: dict[str, Any]) -> list[Any]:
+    """The stored parts of the message `row` is a part of, in part order."""
+    stmt = (
+        select(mo_parts)
+        .where(*(mo_parts.c[name] == row[name] for name in _MO_KEY))
+        .order_by(mo_parts.c.part_number)
+    )
+    return list(session.execute(stmt).all())
+
+
+def drop_mo_parts(session: Session, ids: Iterable[uuid.UUID]) -> None:
+    wanted = list(ids)
+    if wanted:
+        session.execute(delete(mo_parts).where(mo_parts.c.id.in_(wanted)))
+
+
+def purge_mo_parts(session: Session, provider_name: str, before: datetime) -> int:
+    """Drop parts received before `before` (their message never completed); how many."""
+    stmt = delete(mo_parts).where(
+        mo_parts.c.provider_name == provider_name, mo_parts.c.received_at < before
+    )
+    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]

@@ -17,6 +17,7 @@ import contextlib
 import itertools
 import time
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -219,13 +220,24 @@ class Smsc:
         else:
             loop.call_later(delay, self._outbox.put_nowait, outgoing)
 
-    async def send_mo(self, source: str, destination: str, text: str) -> None:
-        """A person writes to `destination` (our number or sender ID)."""
+    async def send_mo(
+        self,
+        source: str,
+        destination: str,
+        text: str,
+        parts: Collection[int] | None = None,
+        reference: int | None = None,
+    ) -> None:
+        """A person writes to `destination` (our number or sender ID). `parts` sends only
+        those parts of a long text (the others can follow in a later call that names the
+        same `reference`)."""
         payload, ucs2 = pdus.encode_text(text)
         size = 134 if len(payload) > (140 if ucs2 else 160) else len(payload) or 1
         chunks = [payload[i : i + size] for i in range(0, len(payload), size)] or [b""]
-        reference = next(self._ids) & 0xFF
+        reference = (next(self._ids) if reference is None else reference) & 0xFF
         for number, chunk in enumerate(chunks, start=1):
+            if parts is not None and number not in parts:
+                continue
             udh = b"" if len(chunks) == 1 else bytes((5, 0, 3, reference, len(chunks), number))
 
             def build(sequence: int, chunk: bytes = chunk, udh: bytes = udh) -> pdus.PDU:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import TypeVar
 
 from herald.providers.smpp.smsc.server import Smsc, SmscBehaviour
@@ -44,10 +44,17 @@ class SmscThread:
 
         return asyncio.run_coroutine_threadsafe(wrapped(), self._loop).result(timeout)
 
-    def send_mo(self, source: str, destination: str, text: str) -> None:
+    def send_mo(
+        self,
+        source: str,
+        destination: str,
+        text: str,
+        parts: Collection[int] | None = None,
+        reference: int | None = None,
+    ) -> None:
         assert self.smsc is not None
         smsc = self.smsc
-        self.run(lambda: smsc.send_mo(source, destination, text))
+        self.run(lambda: smsc.send_mo(source, destination, text, parts, reference))
 
     def drop_links(self) -> None:
         assert self.smsc is not None

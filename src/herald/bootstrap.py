@@ -20,7 +20,7 @@ from herald.outreach import tasks as outreach_tasks
 from herald.providers.base import Provider, Receipt
 from herald.providers.simulator import SimulatorProvider
 from herald.queue.worker import WorkerLoop
-from herald.routing.connections import connection_providers, route_loader
+from herald.routing.connections import Connections, route_loader
 from herald.routing.router import Router
 from herald.settings import Settings
 from herald.voice import tasks as voice_tasks
@@ -38,6 +38,7 @@ class Container:
     clock: Clock
     router: Router
     voice: voice_tasks.VoiceRuntime | None = None
+    connections: Connections | None = None
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     loops: list[WorkerLoop] = field(default_factory=list)
@@ -60,6 +61,7 @@ class Container:
         self.start_providers()
         # Each domain contributes the loops that run its work rows.
         self.loops = [
+            *connection_loops(self),
             *messaging_loops(self),
             *webhook_loops(self),
             *idempotency_loops(self),
@@ -142,6 +144,19 @@ def outreach_loops(container: Container) -> list[WorkerLoop]:
     ]
 
 
+def connection_loops(container: Container) -> list[WorkerLoop]:
+    """Opening and closing carrier connections as the connections table changes."""
+    connections = container.connections
+    if connections is None:
+        return []
+
+    def sync() -> int:
+        connections.sync(container.router, container.receipts_sink)  # type: ignore[arg-type]
+        return 0  # never "busy": look again after the refresh interval
+
+    return [WorkerLoop("connections", sync, container.settings.connection_refresh_seconds)]
+
+
 def messaging_loops(container: Container) -> list[WorkerLoop]:
     """Expansion of campaigns and dispatch of messages."""
     lease = timedelta(seconds=container.settings.lease_seconds)
@@ -193,9 +208,11 @@ def build(
     db = Database(engine)
     providers = providers or default_providers(settings, clock)
     keywords = Keywords.from_settings(settings)
-    connections = connection_providers(settings, db, clock, inbound_sink(clock, keywords))
+    connections = Connections(settings, db, clock, inbound_sink(clock, keywords))
     router = Router(
-        {**providers, **connections}, default=next(iter(providers)), routes=route_loader(db)
+        {**providers, **connections.providers()},
+        default=next(iter(providers)),
+        routes=route_loader(db),
     )
     outreach_tasks.install()  # replies stop sequences; throttling pauses campaigns
     return Container(
@@ -204,4 +221,5 @@ def build(
         clock=clock,
         router=router,
         voice=voice_tasks.default_runtime(settings, clock),
+        connections=connections,
     )

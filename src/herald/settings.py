@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     # Dispatch loops per process: while one waits for its batch's answers, another claims
     # and records, so that a fast carrier link never idles between batches.
     dispatch_loops: int = 3
+    # How often a running Herald looks for added, removed or changed carrier connections.
+    connection_refresh_seconds: float = 5.0
     lease_seconds: float = 60.0
     idle_poll_seconds: float = 0.2
 

@@ -3,9 +3,10 @@ failover, and a message no route matches is refused rather than sent somewhere u
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 
-from herald.providers.base import ReceiptSink, Submission, SubmitResult
+from herald.providers.base import ReceiptSink, Submission, SubmitOutcome, SubmitResult
 from herald.routing.router import NO_ROUTE, Router, RouteRule
 
 UNITEL = ("+244923456789", "AO", "UNITEL")
@@ -88,3 +89,17 @@ def test_routes_are_read_again_after_a_reload() -> None:
     rules.append(RouteRule("angola"))
     router.reload()
     assert router.provider_for(*UNITEL).name == "angola"
+
+
+def test_a_route_only_to_a_connection_not_open_yet_holds_its_messages_for_a_retry() -> None:
+    router = _router([RouteRule("new-one")])
+    provider = router.provider_for(*UNITEL)
+    assert provider.name == "new-one"
+    submission = Submission(uuid.UUID("01890a5d-ac96-774b-bcce-b302099a8057"), UNITEL[0], "S", "x")
+    [result] = provider.submit([submission])
+    assert result.outcome is SubmitOutcome.RETRY  # not REJECTED: the connection is coming
+
+    router.attach(Link("new-one"))  # opened
+    assert isinstance(router.provider_for(*UNITEL), Link)
+    assert router.detach("new-one") is not None
+    assert router.provider_for(*UNITEL).name == "new-one"  # waiting again

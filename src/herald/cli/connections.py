@@ -11,7 +11,7 @@ from herald.routing import service as routing
 from .context import clock, emit, emit_rows, parse_id, transaction
 
 connection_app = typer.Typer(
-    help="Carrier connections (SMPP). Restart `herald serve` to apply changes.",
+    help="Carrier connections (SMPP). A running Herald applies changes within seconds.",
     no_args_is_help=True,
 )
 route_app = typer.Typer(

@@ -47,13 +47,15 @@ def dispatch_due(
         settle.adopt_stranded_orphans(db, clock)
         return 0
     batches: dict[str, list[Submission]] = defaultdict(list)
+    providers: dict[str, Provider] = {}
     campaigns: dict[uuid.UUID, uuid.UUID | None] = {}
     for row in rows:
         provider = router.provider_for(row.e164_format, row.country_alpha2, row.channel_destination)
+        providers[provider.name] = provider
         batches[provider.name].append(_submission(row, senders))
         campaigns[row.id] = row.campaign_id
     for provider_name, submissions in batches.items():
-        results = _submit(router.providers[provider_name], submissions)
+        results = _submit(providers[provider_name], submissions)
         with db.transaction() as session:
             _record(session, clock, provider_name, results, owner, campaigns)
     return len(rows)

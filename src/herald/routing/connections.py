@@ -1,22 +1,24 @@
-"""Building the carrier connections (providers) from the connections table, and the route
-loader the Router reads. Connections are built when Herald starts: restart `herald serve`
-after `herald connection add|remove` (routes, by contrast, are re-read while running)."""
+"""Building the carrier connections (providers) from the connections table, keeping them in
+step with it while Herald runs, and the route loader the Router reads."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import structlog
 from sqlalchemy.orm import Session
 
 from herald.kit.clock import Clock
 from herald.kit.db import Database
 from herald.messaging import settle
-from herald.providers.base import InboundSink, Provider, Receipt
+from herald.providers.base import InboundSink, Provider, Receipt, ReceiptSink
 from herald.providers.smpp import SmppConfig, SmppProvider
 from herald.routing import repository
 from herald.routing.models import Connection
-from herald.routing.router import RouteLoader, RouteRule
+from herald.routing.router import RouteLoader, Router, RouteRule
 from herald.settings import Settings
+
+log = structlog.get_logger(__name__)
 
 
 def smpp_config(row: Connection, settings: Settings) -> SmppConfig:
@@ -39,20 +41,58 @@ def smpp_config(row: Connection, settings: Settings) -> SmppConfig:
     )
 
 
-def connection_providers(
-    settings: Settings, db: Database, clock: Clock, inbound: InboundSink | None
-) -> dict[str, Provider]:
-    with db.reading() as session:
-        rows = repository.list_connections(session)
+class Connections:
+    """The SMPP connections of this process, kept in step with the connections table: one
+    added with `herald connection add` is opened within a few seconds, one removed is
+    unbound, one changed is re-opened with its new settings."""
 
-    def settlement(session: Session, receipts: Sequence[Receipt]) -> None:
-        settle.apply_receipts(session, clock, receipts)
+    def __init__(
+        self, settings: Settings, db: Database, clock: Clock, inbound: InboundSink | None
+    ) -> None:
+        self._settings = settings
+        self._db = db
+        self._clock = clock
+        self._inbound = inbound
 
-    return {
-        row.name: SmppProvider(smpp_config(row, settings), db, clock, settlement, inbound)
-        for row in rows
-        if row.type == "smpp"
-    }
+    def _settlement(self, session: Session, receipts: Sequence[Receipt]) -> None:
+        settle.apply_receipts(session, self._clock, receipts)
+
+    def wanted(self) -> dict[str, SmppConfig]:
+        with self._db.reading() as session:
+            rows = repository.list_connections(session)
+        return {row.name: smpp_config(row, self._settings) for row in rows if row.type == "smpp"}
+
+    def build(self, config: SmppConfig) -> SmppProvider:
+        return SmppProvider(config, self._db, self._clock, self._settlement, self._inbound)
+
+    def providers(self) -> dict[str, Provider]:
+        """The connections as the table has them now (not started)."""
+        return {name: self.build(config) for name, config in self.wanted().items()}
+
+    def sync(self, router: Router, receipts: ReceiptSink) -> int:
+        """Open, close and re-open connections to match the table; how many changed."""
+        wanted = self.wanted()
+        running = {
+            name: provider
+            for name, provider in router.providers.items()
+            if isinstance(provider, SmppProvider)
+        }
+        changed = 0
+        for name, provider in running.items():
+            if wanted.get(name) != provider.config:
+                router.detach(name)
+                provider.stop()
+                log.info("connection.closed", connection=name)
+                changed += 1
+        for name, config in wanted.items():
+            current = running.get(name)
+            if current is None or current.config != config:
+                provider = self.build(config)
+                provider.start(receipts)
+                router.attach(provider)
+                log.info("connection.opened", connection=name)
+                changed += 1
+        return changed
 
 
 def route_loader(db: Database) -> RouteLoader:

@@ -70,6 +70,23 @@ class NoRouteProvider:
         return None
 
 
+class UnreadyProvider:
+    """Stands in for a connection that a route names but this process has not opened yet
+    (it was added a moment ago): its messages wait and are tried again shortly."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def start(self, receipts: ReceiptSink) -> None:
+        return None
+
+    def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
+        return [SubmitResult(s.message_id, SubmitOutcome.RETRY) for s in batch]
+
+    def stop(self) -> None:
+        return None
+
+
 RouteLoader = Callable[[], Sequence[RouteRule]]
 
 
@@ -98,20 +115,37 @@ class Router:
             self._rules = sorted(rules, key=lambda r: r.rank, reverse=True)
             self._loaded_at = time.monotonic()
 
+    def attach(self, provider: Provider) -> None:
+        """Route to a connection opened while running (replacing one of the same name)."""
+        with self._lock:
+            self.providers = {**self.providers, provider.name: provider}
+
+    def detach(self, name: str) -> Provider | None:
+        """Stop routing to a connection; the caller closes it."""
+        with self._lock:
+            providers = dict(self.providers)
+            found = providers.pop(name, None)
+            self.providers = providers
+        return found
+
     def provider_for(self, e164: str, country_alpha2: str | None, carrier: str) -> Provider:
         if self._load and time.monotonic() - self._loaded_at > self._refresh_seconds:
             self.reload()
         with self._lock:
             rules = self._rules
+            providers = self.providers
         if not rules:
-            return self.providers[self.default]
+            return providers[self.default]
         fallback: Provider | None = None
         for rule in rules:
-            provider = self.providers.get(rule.connection)
-            if provider is None or not rule.matches(e164, country_alpha2, carrier):
+            if not rule.matches(e164, country_alpha2, carrier):
+                continue
+            provider = providers.get(rule.connection)
+            if provider is None:
+                fallback = fallback or UnreadyProvider(rule.connection)
                 continue
             if not isinstance(provider, Availability) or provider.is_available():
                 return provider
             fallback = fallback or provider
         # Every matching link is down: queue on the best one, which asks to retry later.
-        return fallback or self.providers[NO_ROUTE]
+        return fallback or providers[NO_ROUTE]

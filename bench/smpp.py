@@ -15,6 +15,8 @@ Prints both rates and pipeline/wire (target: 0.7 or more).
     uv run python bench/smpp.py --messages 5000 --window 100
     uv run python bench/smpp.py --tps 500           # a carrier's usual cap, on both sides
     uv run python bench/smpp.py --database postgresql+psycopg://postgres@127.0.0.1/test
+    uv run python bench/smpp.py --database postgresql+psycopg://postgres@127.0.0.1/test \
+        --workers 2 --tps 1000 --redis redis://127.0.0.1:6379/0   # two binds, one shared cap
 """
 
 from __future__ import annotations
@@ -135,6 +137,8 @@ def pipeline(args: argparse.Namespace, smsc_port: int, data_dir: Path, db_url: s
     }
     if db_url:
         env["HERALD_DATABASE_URL"] = db_url
+    if args.redis:
+        env["HERALD_REDIS_URL"] = args.redis  # one TPS limit shared by every worker's bind
     tenant = json.loads(
         herald("tenant", "create", "--name", "Bench", "--balance", "1000000", "--json", env=env)
     )
@@ -215,6 +219,12 @@ def main() -> None:
         "--receipt-delay-ms", type=int, default=0, help="the SMSC's delay before each receipt"
     )
     parser.add_argument("--database", default=None, help="a PostgreSQL admin database URL")
+    parser.add_argument(
+        "--redis",
+        default=None,
+        help="a Redis URL: with --workers and --tps, the workers share one TPS limit through it "
+        "(without it each worker's bind has the limit of its own)",
+    )
     parser.add_argument(
         "--workers",
         type=int,

@@ -48,3 +48,21 @@ def test_two_processes_sharing_redis_share_one_limit() -> None:
 
     # 60 acquisitions at 40 per second in total: past the first second, not twice as fast.
     assert asyncio.run(take()) > 0.9
+
+
+def test_a_fast_shared_limit_takes_tokens_in_blocks_and_still_keeps_to_its_rate() -> None:
+    _redis_or_skip()
+    key = f"test-{uuid.uuid4().hex}"
+
+    async def take() -> float:
+        first = SharedWindow(REDIS_URL, key, 500)  # blocks of 10
+        second = SharedWindow(REDIS_URL, key, 500)
+        started = time.monotonic()
+        for _ in range(400):  # 800 in all, as two connections' send loops would take them
+            for window in (first, second):
+                if not window.try_acquire():
+                    await window.acquire()
+        return time.monotonic() - started
+
+    # 800 at 500 per second in total: the first 500 at once, the rest a second later.
+    assert 0.9 < asyncio.run(take()) < 2.5

@@ -44,8 +44,9 @@ class Settings(BaseSettings):
     # Work queue tuning.
     dispatch_batch_size: int = 200
     # Dispatch loops per process: while one waits for its batch's answers, another claims
-    # and records, so that a fast carrier link never idles between batches.
-    dispatch_loops: int = 3
+    # and records, so that a carrier link never idles between batches. More than one costs
+    # API latency when the API shares the process (one interpreter, one SQLite writer).
+    dispatch_loops: int = 1
     # How often a running Herald looks for added, removed or changed carrier connections.
     connection_refresh_seconds: float = 5.0
     lease_seconds: float = 60.0

@@ -34,9 +34,9 @@ def expand_due(db: Database, clock: Clock, owner: str, lease: timedelta, limit: 
 
 
 def expand_campaign(db: Database, clock: Clock, campaign_id: uuid.UUID, owner: str) -> None:
-    # Numbers are parsed and priced outside the writing transaction, so that SQLite's single
-    # writer is held only for the inserts; the lease keeps other workers off meanwhile.
-    with db.transaction() as session:
+    # Numbers are parsed and priced in a read transaction, so that SQLite's single writer is
+    # held only for the inserts; the lease keeps other workers off meanwhile.
+    with db.reading() as session:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
             return

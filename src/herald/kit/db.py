@@ -5,6 +5,7 @@ Nothing here connects at import time; `create_engine_for` is called by bootstrap
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -73,6 +74,9 @@ def create_engine_for(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True, **kwargs)
 
 
+_WRITER_WAIT_SECONDS = 30.0  # as SQLite's busy_timeout below
+
+
 def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -109,11 +113,29 @@ class Database:
         self._readers = sessionmaker(
             engine.execution_options(herald_read_only=True), expire_on_commit=False
         )
+        # SQLite has one writer. Threads of this process queue for it here, where the next
+        # one is woken the moment the lock is free, instead of in SQLite's busy handler,
+        # which sleeps up to 100 ms between tries and lets a waiter lose the race again and
+        # again (a request then waited over a second behind transactions of tens of ms).
+        self._writer = threading.RLock() if engine.dialect.name == "sqlite" else None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
+        with self._writer_turn(), self._sessions() as session, session.begin():
             yield session
+
+    @contextmanager
+    def _writer_turn(self) -> Iterator[None]:
+        if self._writer is None:
+            yield
+            return
+        # Past the busy timeout, go on and let SQLite decide, as without this lock.
+        taken = self._writer.acquire(timeout=_WRITER_WAIT_SECONDS)
+        try:
+            yield
+        finally:
+            if taken:
+                self._writer.release()
 
     @contextmanager
     def reading(self) -> Iterator[Session]:

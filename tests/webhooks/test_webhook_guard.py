@@ -4,10 +4,11 @@ operator allows those networks (HERALD_WEBHOOK_ALLOW_NETWORKS)."""
 from __future__ import annotations
 
 import ipaddress
+import time
 
 import pytest
 
-from herald.webhooks.guard import AddressGuard
+from herald.webhooks.guard import AddressGuard, UnsafeUrl
 from herald.webhooks.sender import HttpSender
 from support import HeraldFactory
 from webhook_receiver import LOOPBACK, Receiver
@@ -80,3 +81,15 @@ def test_the_guard_also_holds_when_connecting(receiver: Receiver) -> None:
         assert allowed.post(receiver.url, {"webhook-id": "msg_x"}, b"{}").status_code == 204
     finally:
         allowed.close()
+
+
+def test_a_host_whose_lookup_hangs_is_refused_after_the_resolve_timeout() -> None:
+    def stuck(*_args: object, **_kwargs: object) -> list[object]:
+        time.sleep(2)
+        return []
+
+    guard = AddressGuard(resolve_timeout=0.1, resolver=stuck)
+    started = time.monotonic()
+    with pytest.raises(UnsafeUrl, match=r"did not resolve within 0\.1 s"):
+        guard.check_url("https://hooks.example.com/herald")
+    assert time.monotonic() - started < 1.0

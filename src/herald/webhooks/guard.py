@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -23,10 +26,19 @@ class UnsafeUrl(Exception):
     """The URL is malformed or leads somewhere webhooks may not go."""
 
 
+# getaddrinfo has no timeout of its own: it runs here, and a caller waits for it at most
+# `resolve_timeout` (a stuck lookup then occupies one of these threads until the system gives
+# up, not the API request or the delivery worker that asked).
+_RESOLVERS = ThreadPoolExecutor(4, thread_name_prefix="webhook-dns")
+Resolver = Callable[..., list[Any]]
+
+
 @dataclass(frozen=True, slots=True)
 class AddressGuard:
     # Networks allowed although not public (e.g. 127.0.0.0/8 for local development).
     allowed: tuple[IPNetwork, ...] = ()
+    resolve_timeout: float = 5.0
+    resolver: Resolver = field(default=socket.getaddrinfo, compare=False)
 
     @classmethod
     def from_setting(cls, networks: str | Iterable[str]) -> AddressGuard:
@@ -45,9 +57,14 @@ class AddressGuard:
 
     def resolve(self, host: str, port: int) -> list[str]:
         """The addresses of `host`, all of which must be permitted."""
+        lookup = _RESOLVERS.submit(self.resolver, host, port, type=socket.SOCK_STREAM)
         try:
-            infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        except socket.gaierror as exc:
+            infos = lookup.result(timeout=self.resolve_timeout)
+        except FutureTimeout as exc:
+            raise UnsafeUrl(
+                f"The host {host} did not resolve within {self.resolve_timeout:g} s."
+            ) from exc
+        except (socket.gaierror, UnicodeError) as exc:
             raise UnsafeUrl(f"The host {host} does not resolve.") from exc
         addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
         for address in addresses:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +14,8 @@ import pytest
 import structlog
 from prometheus_client.parser import text_string_to_metric_families
 
+from herald.billing import service as billing
+from herald.kit import metrics
 from herald.kit.clock import ManualClock
 from herald.kit.logging import configure_logging
 from support import HeraldFactory, RunningHerald, wait_until
@@ -127,3 +130,19 @@ def test_queue_depth_and_age_show_work_that_waits(make_herald: HeraldFactory) ->
     assert value(samples, "herald_queue_oldest_age_seconds", queue="expand") == 90
     assert value(samples, "herald_queue_depth", queue="webhooks") == 0
     assert value(samples, "herald_campaigns", status="PROCESSING") == 1
+
+
+def test_money_counters_count_only_what_was_committed(herald: RunningHerald) -> None:
+    c = herald.container
+    tenant = herald.tenant(balance="10")
+    account = uuid.UUID(tenant.billing_account_id)
+    before = metrics.wallet_debited_micros._value.get()
+
+    with pytest.raises(RuntimeError), c.db.transaction() as session:
+        billing.debit(session, c.clock, account, 1_000, "debit:test:rolled-back", "test")
+        raise RuntimeError("the rest of the unit of work failed")
+    assert metrics.wallet_debited_micros._value.get() == before
+
+    with c.db.transaction() as session:
+        billing.debit(session, c.clock, account, 1_000, "debit:test:kept", "test")
+    assert metrics.wallet_debited_micros._value.get() == before + 1_000

@@ -19,6 +19,7 @@ from herald.billing.models import BillingAccount, LedgerEntry, Price
 from herald.errors import InsufficientFunds, NotFound, ValidationFailed
 from herald.kit import metrics
 from herald.kit.clock import Clock
+from herald.kit.db import on_commit
 from herald.kit.ids import new_id
 
 ANY = "*"
@@ -101,9 +102,7 @@ def debit(
     repository.insert_entries(
         session, [_entry(account_id, "DEBIT", -amount, reference, description, now)]
     )
-    # Counted when written: a transaction that rolls back afterwards over-counts (rare).
-    metrics.wallet_debits.inc()
-    metrics.wallet_debited_micros.inc(amount)
+    on_commit(session, lambda: _count_debit(amount))
 
 
 def refund(session: Session, clock: Clock, refunds: Iterable[Refund]) -> int:
@@ -126,9 +125,19 @@ def refund(session: Session, clock: Clock, refunds: Iterable[Refund]) -> int:
             for r in todo
         ],
     )
-    metrics.wallet_refunds.inc(len(todo))
-    metrics.wallet_refunded_micros.inc(sum(per_account.values()))
+    on_commit(session, lambda: _count_refunds(len(todo), sum(per_account.values())))
     return len(todo)
+
+
+# Counted once the money has really moved: a transaction that rolls back counts nothing.
+def _count_debit(amount: int) -> None:
+    metrics.wallet_debits.inc()
+    metrics.wallet_debited_micros.inc(amount)
+
+
+def _count_refunds(count: int, amount: int) -> None:
+    metrics.wallet_refunds.inc(count)
+    metrics.wallet_refunded_micros.inc(amount)
 
 
 def ledger_balances(session: Session, account_id: uuid.UUID) -> bool:

@@ -6,7 +6,7 @@ Nothing here connects at import time; `create_engine_for` is called by bootstrap
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,6 +93,11 @@ def _tune_sqlite(engine: Engine) -> None:
         # Readers take no lock in WAL mode; writers queue up front instead of failing later.
         deferred = conn.get_execution_options().get("herald_read_only", False)
         conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+def on_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once the session's transaction has committed; never if it rolls back."""
+    event.listen(session, "after_commit", lambda _session: action(), once=True)
 
 
 def is_postgres(engine_or_session: Engine | Session) -> bool:

@@ -19,6 +19,7 @@ from herald.api import voice as voice_api
 from herald.api.accounts import envelope as accounts_envelope
 from herald.api.accounts.routes import router as accounts_router
 from herald.api.c_v1 import errors as c_v1_errors
+from herald.api.c_v1.carrier_routes import router as c_v1_carriers_router
 from herald.api.c_v1.inbound_routes import router as c_v1_inbound_router
 from herald.api.c_v1.routes import router as c_v1_router
 from herald.api.c_v1.webhook_routes import router as c_v1_webhooks_router
@@ -87,6 +88,7 @@ def create_app(
     app.include_router(c_v1_router)
     app.include_router(c_v1_webhooks_router)
     app.include_router(c_v1_inbound_router)
+    app.include_router(c_v1_carriers_router)
     app.include_router(accounts_router)
     app.include_router(voice_api.router)
     app.include_router(dashboard_router)

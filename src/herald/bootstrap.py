@@ -49,6 +49,11 @@ class Container:
     def webhook_guard(self) -> AddressGuard:
         return AddressGuard.from_setting(self.settings.webhook_allow_networks)
 
+    @property
+    def runs_workers(self) -> bool:
+        """This process runs the workers and carrier links (not `serve --no-workers`)."""
+        return bool(self.loops)
+
     def receipts_sink(self, receipts: list[Receipt]) -> None:
         settle.record_receipts(self.db, self.clock, receipts)
 

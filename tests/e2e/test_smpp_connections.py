@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from herald.providers.smpp.smsc import SmscThread
 from herald.routing import service as routing
+from herald.tenancy import service as tenancy
 from smpp_harness import FAST, add_connection, add_route, numbers, smsc_peer
 from support import HeraldFactory, wait_until
 
@@ -38,3 +39,30 @@ def test_a_connection_added_while_running_carries_messages_and_one_removed_is_un
         routing.remove_connection(session, "carrier-a")
     wait_until(lambda: "carrier-a" not in router.providers)
     wait_until(lambda: not opened.is_available())  # type: ignore[attr-defined]  # unbound
+
+
+def test_an_operator_key_sees_connections_with_their_link_state_and_routes_in_order(
+    make_herald: HeraldFactory, db_url: str, smsc_peer: SmscThread
+) -> None:
+    add_connection(db_url, "carrier-a", smsc_peer.port, tps=200)
+    add_route(db_url, "carrier-a")
+    add_route(db_url, "carrier-a", country="AO", priority=5)
+    herald = make_herald(**FAST)
+    wait_until(lambda: herald.container.router.providers["carrier-a"].is_available())  # type: ignore[attr-defined]
+    tenant = herald.tenant()
+    operator = {"X-API-KEY": herald.key(tenant, (tenancy.OPERATOR_CARRIERS_READ,))}
+
+    assert herald.client.get("/c/v1/connections", headers=tenant.headers).status_code == 403
+    [connection] = herald.client.get("/c/v1/connections", headers=operator).json()["data"]
+    assert (connection["name"], connection["tps"], connection["bound"]) == ("carrier-a", 200, True)
+    assert "password" not in connection
+    routes = herald.client.get("/c/v1/routes", headers=operator).json()["data"]
+    assert [(r["country_alpha2"], r["priority"]) for r in routes] == [("AO", 5), (None, 0)]
+
+    herald.client.post("/dashboard/login", data={"api_key": tenant.api_key})
+    assert herald.client.get("/dashboard/carriers").status_code == 403
+    herald.client.post("/dashboard/login", data={"api_key": operator["X-API-KEY"]})
+    page = herald.client.get("/dashboard/carriers")
+    assert page.status_code == 200
+    assert "carrier-a" in page.text and 'class="status">bound<' in page.text
+    assert "secret" not in page.text  # the connection's password

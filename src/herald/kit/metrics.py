@@ -3,7 +3,7 @@ once, import it where the event happens."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 
@@ -108,6 +108,12 @@ smpp_binds = Counter(
     "herald_smpp_binds_total",
     "Bind attempts of SMPP connections, by connection and outcome (bound, failed).",
     ["connection", "outcome"],
+    registry=REGISTRY,
+)
+smpp_bound = Gauge(
+    "herald_smpp_bound",
+    "1 while this process is bound to the connection's SMSC, 0 while it is not.",
+    ["connection"],
     registry=REGISTRY,
 )
 inbound_received = Counter(

@@ -57,6 +57,10 @@ VOICE_SCOPES = (
 # Registering webhook endpoints and reading their delivery log (/c/v1/webhooks).
 WEBHOOKS_MANAGE = "apikey:webhooks:manage"
 ALL_SCOPES = MESSAGING_SCOPES + OUTREACH_SCOPES + VOICE_SCOPES + (WEBHOOKS_MANAGE,)
+# The platform's carrier connections and routes (/c/v1/connections, /c/v1/routes): for the
+# operator's own key only, so never among a new key's default scopes.
+OPERATOR_CARRIERS_READ = "operator:carriers:read"
+GRANTABLE_SCOPES = (*ALL_SCOPES, OPERATOR_CARRIERS_READ)
 
 # GSM alphanumeric sender IDs are at most 11 characters; numeric ones at most 15 digits.
 _REMITTER_NAME = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 .\-_&]{1,11}$|^\+?\d{3,15}$")
@@ -126,7 +130,7 @@ def create_key(
 ) -> NewKey:
     if repository.get_organization(session, organization_id) is None:
         raise NotFound("The organization does not exist.")
-    unknown = set(scopes) - set(ALL_SCOPES)
+    unknown = set(scopes) - set(GRANTABLE_SCOPES)
     if unknown:
         raise ValidationFailed({"scopes": f"Unknown scopes: {', '.join(sorted(unknown))}."})
     secret = KEY_PREFIX + secrets.token_urlsafe(32)

@@ -18,6 +18,7 @@ from herald.kit.ids import parse_v7
 from herald.kit.money import format_micros
 from herald.messaging import control, queries
 from herald.messaging.repository import MessageFilter
+from herald.routing import status
 from herald.tenancy import service as tenancy
 from herald.tenancy.service import Principal
 
@@ -57,7 +58,29 @@ def overview(request: Request) -> Response:
         singles = queries.list_messages(
             session, principal.organization_id, MessageFilter(), before=None, limit=20
         )
-    return _page(request, "overview.html", {"account": account, "rows": rows, "messages": singles})
+    context = {
+        "account": account,
+        "rows": rows,
+        "messages": singles,
+        "operator": tenancy.OPERATOR_CARRIERS_READ in principal.scopes,
+    }
+    return _page(request, "overview.html", context)
+
+
+@router.get("/carriers", response_class=HTMLResponse)
+def carriers(request: Request) -> Response:
+    """Connections and routes, for a key with operator:carriers:read."""
+    principal = _principal(request)
+    if principal is None:
+        return RedirectResponse("/dashboard", status_code=303)
+    if tenancy.OPERATOR_CARRIERS_READ not in principal.scopes:
+        message = f"This key lacks the {tenancy.OPERATOR_CARRIERS_READ} scope."
+        return _page(request, "error.html", {"message": message}, 403)
+    app = container(request)
+    with app.db.reading() as session:
+        views = status.connections(session, app.router if app.runs_workers else None)
+        routes = status.routes(session)
+    return _page(request, "carriers.html", {"connections": views, "routes": routes})
 
 
 @router.get("/campaigns/{campaign_id}", response_class=HTMLResponse)

@@ -32,6 +32,7 @@ CampaignSend = Annotated[Principal, Depends(requires(tenancy.CAMPAIGN_SEND))]
 MessagesRead = Annotated[Principal, Depends(requires(tenancy.MESSAGES_READ))]
 MessagesSend = Annotated[Principal, Depends(requires(tenancy.MESSAGES_SEND))]
 WebhooksManage = Annotated[Principal, Depends(requires(tenancy.WEBHOOKS_MANAGE))]
+CarriersRead = Annotated[Principal, Depends(requires(tenancy.OPERATOR_CARRIERS_READ))]
 
 
 # The batch route's 10 requests per minute (seed 003) are applied with every other

@@ -175,7 +175,7 @@ class SmppProvider:
             task.cancel()
         links = {link for link in (self._tx, self._rx) if link is not None}
         await asyncio.gather(*(link.unbind() for link in links), return_exceptions=True)
-        self._bound = False
+        self._set_bound(False)
 
     # -- staying bound -----------------------------------------------------------------------
 
@@ -191,12 +191,10 @@ class SmppProvider:
                 metrics.smpp_binds.labels(self.name, "bound").inc()
                 log.info("smpp.bound", connection=self.name, mode=self.config.bind_mode)
                 delay = self.config.reconnect_min
-                self._bound = True
-                self._bound_event.set()
+                self._set_bound(True)
                 await self._until_a_link_closes()
                 log.warning("smpp.unbound", connection=self.name)
-            self._bound = False
-            self._bound_event.clear()
+            self._set_bound(False)
             for link in (self._tx, self._rx):
                 if link is not None:
                     link.close()
@@ -205,6 +203,13 @@ class SmppProvider:
             # Back off with jitter so that many workers do not reconnect in step.
             await asyncio.sleep(delay * random.uniform(0.8, 1.2))
             delay = min(delay * 2, self.config.reconnect_max)
+
+    def _set_bound(self, bound: bool) -> None:
+        self._bound = bound
+        event: asyncio.Event | None = getattr(self, "_bound_event", None)  # set up by _main
+        if event is not None:
+            event.set() if bound else event.clear()
+        metrics.smpp_bound.labels(self.name).set(int(bound))
 
     async def _bind(self) -> None:
         config = self.config

@@ -1,0 +1,100 @@
+"""The operator's view of the carrier setup: connections and routes, read-only (they are
+configured with `herald connection …` and `herald route …`). Scope: operator:carriers:read,
+which a key only has when it was created with it."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from herald.api.common import container
+from herald.kit.clock import isoformat
+from herald.routing import status
+
+from .auth import CarriersRead
+from .schemas import ERROR_RESPONSES
+
+router = APIRouter(prefix="/c/v1", tags=["carriers"], responses=ERROR_RESPONSES)
+
+
+class ConnectionOut(BaseModel):
+    id: str
+    name: str
+    type: str
+    host: str
+    port: int
+    system_id: str
+    system_type: str
+    tps: int
+    window: int
+    bind_mode: str
+    bound: bool | None  # None: the link runs in another process (`herald worker`)
+    created_at: str
+    updated_at: str
+
+
+class ConnectionList(BaseModel):
+    data: list[ConnectionOut]
+
+
+class RouteOut(BaseModel):
+    id: str
+    connection_name: str
+    country_alpha2: str | None
+    carrier: str | None
+    prefix: str | None
+    priority: int
+    created_at: str
+
+
+class RouteList(BaseModel):
+    data: list[RouteOut]
+
+
+@router.get("/connections", response_model=ConnectionList, summary="List Connections")
+def list_connections(request: Request, principal: CarriersRead) -> ConnectionList:
+    """Every carrier connection, without its password. Scope: operator:carriers:read."""
+    herald = container(request)
+    with herald.db.reading() as session:
+        views = status.connections(session, herald.router if herald.runs_workers else None)
+    return ConnectionList(
+        data=[
+            ConnectionOut(
+                id=str(v.connection.id),
+                name=v.connection.name,
+                type=v.connection.type,
+                host=v.connection.host,
+                port=v.connection.port,
+                system_id=v.connection.system_id,
+                system_type=v.connection.system_type,
+                tps=v.connection.tps,
+                window=v.connection.window,
+                bind_mode=v.connection.bind_mode,
+                bound=v.bound,
+                created_at=isoformat(v.connection.created_at) or "",
+                updated_at=isoformat(v.connection.updated_at) or "",
+            )
+            for v in views
+        ]
+    )
+
+
+@router.get("/routes", response_model=RouteList, summary="List Routes")
+def list_routes(request: Request, principal: CarriersRead) -> RouteList:
+    """Every route, in the order they are tried. Scope: operator:carriers:read."""
+    with container(request).db.reading() as session:
+        found = status.routes(session)
+    return RouteList(
+        data=[
+            RouteOut(
+                id=str(r.id),
+                connection_name=r.connection_name,
+                country_alpha2=r.country_alpha2,
+                carrier=r.carrier,
+                prefix=r.prefix,
+                priority=r.priority,
+                created_at=isoformat(r.created_at) or "",
+            )
+            for r in found
+        ]
+    )

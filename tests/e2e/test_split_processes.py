@@ -1,5 +1,6 @@
 """The API and the workers as separate processes (`serve --no-workers` + `worker`) share
-the queue through the database, and a worker stops cleanly on SIGTERM."""
+the queue through the database, a worker shows its own metrics, and it stops cleanly on
+SIGTERM."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from support import ServerProcess, herald_cli, wait_until
+from support import ServerProcess, free_port, herald_cli, wait_until
 
 
 @pytest.mark.slow
@@ -49,13 +50,26 @@ def test_an_api_process_and_a_worker_process_complete_a_campaign(
         return found
 
     assert campaign()["status"] == "PROCESSING"  # nobody works in the API process
+    metrics_port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "herald.cli.main",
+        "worker",
+        "--metrics-port",
+        str(metrics_port),
+    ]
     with (tmp_path / "worker.log").open("ab") as log:
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "herald.cli.main", "worker"], env=env, stdout=log, stderr=log
-        )
+        worker = subprocess.Popen(command, env=env, stdout=log, stderr=log)
         try:
             wait_until(lambda: campaign()["data"]["messages"]["DELIVERED"] == 1, timeout=60)  # type: ignore[index]
             wait_until(lambda: campaign()["data"]["messages"]["UNDELIVERED"] == 1)  # type: ignore[index]
+            # The worker's own counters: it, not the API process, handed the messages over.
+            scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics").text
+            assert (
+                'herald_messages_submitted_total{outcome="ACCEPTED",provider="SIMULATOR"} 2.0'
+                in scraped
+            )
         finally:
             worker.send_signal(signal.SIGTERM)
             assert worker.wait(timeout=30) == 0

@@ -76,7 +76,12 @@ def serve(
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve this process's Prometheus metrics on 127.0.0.1:PORT/metrics."),
+    ] = None,
+) -> None:
     """Run the queue workers and carrier connections without HTTP, until SIGTERM or Ctrl-C.
 
     Beside `herald serve --no-workers` this puts the API and the workers on separate cores;
@@ -90,6 +95,14 @@ def worker() -> None:
     settings = Settings()
     configure_logging(settings.log_format)
     container = build(settings)
+    if metrics_port is not None:
+        # Counters of what this process did (carrier submits, binds, receipts...); the
+        # database-wide gauges are in any API process's /metrics.
+        from prometheus_client import start_http_server
+
+        from herald.kit.metrics import REGISTRY
+
+        start_http_server(metrics_port, addr="127.0.0.1", registry=REGISTRY)
     stopping = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stopping.set())

@@ -16,7 +16,7 @@ from herald.routing.router import Availability, Router, RouteRule
 class ConnectionView:
     connection: Connection
     # True/False: this process runs the link and it is (not) bound right now; None: the link
-    # runs in other processes (`herald worker`), whose logs say smpp.bound / smpp.unbound.
+    # runs in other processes (`herald worker`), which export herald_smpp_bound themselves.
     bound: bool | None
 
 

@@ -3,8 +3,11 @@ carries the messages routed to it; one removed is unbound."""
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
 from herald.providers.smpp.smsc import SmscThread
 from herald.routing import service as routing
+from herald.routing.models import Connection
 from herald.tenancy import service as tenancy
 from smpp_harness import FAST, add_connection, add_route, numbers, smsc_peer
 from support import HeraldFactory, wait_until
@@ -66,3 +69,28 @@ def test_an_operator_key_sees_connections_with_their_link_state_and_routes_in_or
     assert page.status_code == 200
     assert "carrier-a" in page.text and 'class="status">bound<' in page.text
     assert "secret" not in page.text  # the connection's password
+
+
+def test_a_connection_changed_while_a_batch_is_on_the_wire_sends_nothing_twice(
+    make_herald: HeraldFactory, db_url: str, smsc_peer: SmscThread
+) -> None:
+    add_connection(db_url, "carrier-a", smsc_peer.port, tps=20)  # 40 messages: two seconds
+    add_route(db_url, "carrier-a")
+    herald = make_herald(**FAST, connection_refresh_seconds=0.2)
+    wait_until(lambda: herald.container.router.providers["carrier-a"].is_available())  # type: ignore[attr-defined]
+    tenant = herald.tenant()
+    campaign_id = herald.batch(tenant, numbers(40)).json()["campaign_id"]
+    smsc = smsc_peer.smsc
+    assert smsc is not None
+    wait_until(lambda: len(smsc.accepted) >= 5)
+
+    with herald.container.db.transaction() as session:  # the operator raises the cap
+        session.execute(update(Connection).where(Connection.name == "carrier-a").values(tps=200))
+
+    def delivered() -> bool:
+        messages = herald.messages(tenant, campaign_id=campaign_id, limit=100)
+        return len(messages) == 40 and {m["status"] for m in messages} == {"DELIVERED"}
+
+    wait_until(delivered, timeout=30, interval=0.25)
+    assert len(smsc.accepted) == 40  # the batch on the wire was recorded, not sent again
+    assert sum(smsc.binds.values()) == 2  # and the connection was re-bound with the new cap

@@ -116,6 +116,10 @@ class SmppProvider:
         self._rx: Link | None = None
         self._throttle_pause = 0.0
         self._paused_until = 0.0
+        # submit() calls under way: stop() lets them finish, so that parts already on the
+        # wire are recorded (a connection closed while running is one an operator changed).
+        self._submitting = 0
+        self._submits_done = threading.Condition()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -141,6 +145,11 @@ class SmppProvider:
         """Unbind gracefully, then stop the loop."""
         if self._loop is None or self._thread is None:
             return
+        with self._submits_done:
+            self._submits_done.wait_for(
+                lambda: self._submitting == 0,
+                timeout=self.config.submit_budget + self.config.response_timeout,
+            )
         self._stopping = True
         future = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
         try:
@@ -246,7 +255,17 @@ class SmppProvider:
     def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
         if not batch:
             return []
-        if self._loop is None:
+        with self._submits_done:
+            self._submitting += 1
+        try:
+            return self._submit(batch)
+        finally:
+            with self._submits_done:
+                self._submitting -= 1
+                self._submits_done.notify_all()
+
+    def _submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
+        if self._loop is None or self._stopping:
             return [self._retry(s.message_id, 1.0) for s in batch]
         plans = self._plans(batch)
         future = asyncio.run_coroutine_threadsafe(self._send_all(plans), self._loop)

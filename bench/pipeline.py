@@ -78,7 +78,7 @@ def run(args: argparse.Namespace, data_dir: Path, database_url: str | None) -> d
     )
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    log = open("/tmp/serve_trace.log", "ab")
+    log = (data_dir / "serve.log").open("ab")
     serve = [sys.executable, "-m", "herald.cli.main", "serve", "--port", str(port)]
     if args.split:
         serve.append("--no-workers")

@@ -9,7 +9,8 @@ Three processes on this machine: the test SMSC (`herald simulator smsc`, smpp.pd
 2. Pipeline: N messages in batches of 1,000 through the HTTP API; the clock stops when every
    message is DELIVERED (accepted, billed, expanded, dispatched, receipt applied).
 
-Prints both rates and pipeline/wire (target: 0.7 or more).
+Prints both rates and pipeline/wire (target: 0.7 or more). With BENCH_TRACE=1 it also prints
+how long the POSTs took and the messages by status as they settle.
 
     uv run python bench/smpp.py                                  # SQLite, 10,000 messages
     uv run python bench/smpp.py --messages 5000 --window 100

@@ -48,6 +48,18 @@ def test_a_message_has_every_field_of_the_seed_with_its_type(herald: RunningHera
     assert TIMESTAMP.match(one["created_at"]) and TIMESTAMP.match(one["updated_at"])
 
 
+def test_message_parts_are_listed_for_the_owner_only(herald: RunningHerald) -> None:
+    owner, stranger = herald.tenant(), herald.tenant(name="Stranger")
+    campaign_id = _completed_campaign(herald, owner, ["+244923000001", "+244923000002"])
+    message_id = herald.messages(owner, campaign_id=campaign_id)[0]["id"]
+    path = f"/c/v1/messages/{message_id}/parts"
+    # The built-in simulator keeps no parts: only SMPP connections do (tests/e2e/test_smpp_*).
+    assert herald.client.get(path, headers=owner.headers).json() == {"data": []}
+    refused = herald.client.get(path, headers=stranger.headers)
+    assert refused.status_code == 404
+    assert refused.json()["code"] == "NOT_FOUND"
+
+
 def test_failed_messages_are_refunded_exactly_once(herald: RunningHerald) -> None:
     tenant = herald.tenant(balance="1")
     numbers = ["+244923000001", "+244923000666", "+244923000997", "+244923000998", "+244923000999"]

@@ -61,6 +61,15 @@ def test_an_unanswered_submit_is_sent_again_and_counted_as_a_resend(
     assert len(smpp.smsc.accepted_to(swallowed)) == 2  # the rare duplicate, on purpose
     assert counter._value.get() - before == 1
     assert smpp.resent_parts() == 1
+    # ...and shows it: in the message's parts and on the dashboard.
+    [message] = smpp.herald.messages(smpp.tenant, e164_format="+" + swallowed)
+    parts = smpp.herald.client.get(
+        f"/c/v1/messages/{message['id']}/parts", headers=smpp.tenant.headers
+    ).json()["data"]
+    assert [(p["resends"], p["status"]) for p in parts] == [(1, "DELIVERED")]
+    smpp.herald.client.post("/dashboard/login", data={"api_key": smpp.tenant.api_key})
+    page = smpp.herald.client.get(f"/dashboard/campaigns/{campaign_id}").text
+    assert page.count("resent ×1") == 1
 
 
 def test_receipt_ids_written_in_decimal_match_ids_answered_in_hex(

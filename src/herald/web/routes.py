@@ -18,6 +18,7 @@ from herald.kit.ids import parse_v7
 from herald.kit.money import format_micros
 from herald.messaging import control, queries
 from herald.messaging.repository import MessageFilter
+from herald.providers.smpp import parts as smpp_parts
 from herald.routing import status
 from herald.tenancy import service as tenancy
 from herald.tenancy.service import Principal
@@ -58,10 +59,12 @@ def overview(request: Request) -> Response:
         singles = queries.list_messages(
             session, principal.organization_id, MessageFilter(), before=None, limit=20
         )
+        resent = smpp_parts.resends(session, [m.id for m in singles])
     context = {
         "account": account,
         "rows": rows,
         "messages": singles,
+        "resent": resent,
         "operator": tenancy.OPERATOR_CARRIERS_READ in principal.scopes,
     }
     return _page(request, "overview.html", context)
@@ -102,7 +105,8 @@ def campaign_detail(request: Request, campaign_id: str) -> Response:
             before=None,
             limit=200,
         )
-    context = {"campaign": campaign, "tally": tally, "messages": messages}
+        resent = smpp_parts.resends(session, [m.id for m in messages])
+    context = {"campaign": campaign, "tally": tally, "messages": messages, "resent": resent}
     return _page(request, "campaign.html", context)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from herald.kit.ids import parse_v7
 from herald.messaging import accept, control, queries
 from herald.messaging.models import Campaign, CampaignStatus, Message, MessageStatus
 from herald.messaging.repository import MessageFilter
+from herald.providers.smpp import parts as smpp_parts
 
 from . import presenters
 from .auth import BatchSender, CampaignRead, CampaignSend, MessagesRead, MessagesSend
@@ -29,6 +31,8 @@ from .schemas import (
     CampaignOut,
     MessageList,
     MessageOut,
+    MessagePartList,
+    MessagePartOut,
     Pagination,
     PauseIn,
     SendMessageIn,
@@ -217,6 +221,22 @@ def retrieve_message(request: Request, message_id: str, principal: MessagesRead)
         message = queries.get_message(session, principal.organization_id, id)
         remitters = queries.remitters_of(session, {message.remitter_id})
         return presenters.message_out(message, remitters)
+
+
+@router.get(
+    "/messages/{message_id}/parts", response_model=MessagePartList, summary="List Message Parts"
+)
+def list_message_parts(
+    request: Request, message_id: str, principal: MessagesRead
+) -> MessagePartList:
+    """The submit_sm parts of a message sent over an SMPP connection: each part's carrier id,
+    its receipt, and how often it was sent again after an unanswered submit (`resends`).
+    Empty for messages the built-in simulator carried. Scope: apikey:messages:read."""
+    id = path_id(message_id, "message_id")
+    with container(request).db.reading() as session:
+        queries.get_message(session, principal.organization_id, id)  # 404 unless theirs
+        found = smpp_parts.parts_of(session, [id]).get(id, [])
+    return MessagePartList(data=[MessagePartOut(**asdict(p)) for p in found])
 
 
 def _pagination(limit: int, page: Sequence[Campaign | Message], has_more: bool) -> Pagination:

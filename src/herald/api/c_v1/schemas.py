@@ -111,6 +111,19 @@ class MessageOut(BaseModel):
     updated_at: str
 
 
+class MessagePartOut(BaseModel):
+    part_number: int
+    parts_total: int
+    carrier_message_id: str | None  # None while its submit_sm has no known answer
+    status: str | None  # DELIVERED, UNDELIVERED… from the part's receipt
+    error_code: str | None
+    resends: int  # times sent again after a submit_sm that got no answer
+
+
+class MessagePartList(BaseModel):
+    data: list[MessagePartOut]
+
+
 class Pagination(BaseModel):
     limit: int
     next_cursor: str | None

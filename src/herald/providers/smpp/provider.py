@@ -216,8 +216,10 @@ class SmppProvider:
     def _set_bound(self, bound: bool) -> None:
         self._bound = bound
         event: asyncio.Event | None = getattr(self, "_bound_event", None)  # set up by _main
-        if event is not None:
-            event.set() if bound else event.clear()
+        if event is not None and bound:
+            event.set()
+        elif event is not None:
+            event.clear()
         metrics.smpp_bound.labels(self.name).set(int(bound))
 
     async def _bind(self) -> None:

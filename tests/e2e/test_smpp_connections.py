@@ -3,11 +3,8 @@ carries the messages routed to it; one removed is unbound."""
 
 from __future__ import annotations
 
-from sqlalchemy import update
-
 from herald.providers.smpp.smsc import SmscThread
 from herald.routing import service as routing
-from herald.routing.models import Connection
 from herald.tenancy import service as tenancy
 from smpp_harness import FAST, add_connection, add_route, numbers, smsc_peer
 from support import HeraldFactory, wait_until
@@ -84,8 +81,8 @@ def test_a_connection_changed_while_a_batch_is_on_the_wire_sends_nothing_twice(
     assert smsc is not None
     wait_until(lambda: len(smsc.accepted) >= 5)
 
-    with herald.container.db.transaction() as session:  # the operator raises the cap
-        session.execute(update(Connection).where(Connection.name == "carrier-a").values(tps=200))
+    with herald.container.db.transaction() as session:  # `herald connection update --tps 200`
+        routing.update_connection(session, herald.container.clock, "carrier-a", tps=200)
 
     def delivered() -> bool:
         messages = herald.messages(tenant, campaign_id=campaign_id, limit=100)

@@ -108,3 +108,22 @@ def test_a_route_needs_a_known_connection_and_the_simulator_is_one(cli: CliRunne
     assert cli.invoke(app, ["route", "add", "--connection", "SIMULATOR"]).exit_code == 0
     assert cli.invoke(app, [*ADD]).exit_code == 0
     assert cli.invoke(app, [*ADD]).exit_code == 1  # the name is taken
+
+
+def test_an_operator_changes_a_connection_in_place_and_bad_values_change_nothing(
+    cli: CliRunner,
+) -> None:
+    assert cli.invoke(app, [*ADD, "--tps", "80"]).exit_code == 0
+    changed = cli.invoke(
+        app, ["connection", "update", "unitel-1", "--tps", "200", "--window", "30", "--json"]
+    )
+    assert changed.exit_code == 0, changed.output
+    assert (json.loads(changed.output)["tps"], json.loads(changed.output)["window"]) == (200, 30)
+
+    refused = cli.invoke(app, ["connection", "update", "unitel-1", "--tps", "0", "--port", "0"])
+    assert refused.exit_code == 1
+    assert "tps" in refused.output and "port" in refused.output
+    [listed] = json.loads(cli.invoke(app, ["connection", "list", "--json"]).output)
+    assert (listed["tps"], listed["window"], listed["port"]) == (200, 30, 2775)
+    missing = cli.invoke(app, ["connection", "update", "nobody", "--tps", "5"])
+    assert missing.exit_code == 1 and "No connection named nobody" in missing.output

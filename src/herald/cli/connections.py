@@ -38,7 +38,7 @@ def add_connection(
     ] = "transceiver",
     as_json: Json = False,
 ) -> None:
-    """Add an SMPP connection (Herald binds to it when `herald serve` starts)."""
+    """Add an SMPP connection (a running Herald binds to it within seconds)."""
     spec = routing.ConnectionSpec(
         name=name,
         host=host,
@@ -53,6 +53,42 @@ def add_connection(
     )
     with transaction() as session:
         row = routing.add_connection(session, clock, spec)
+        data = _connection(row)
+    emit(data, as_json)
+
+
+@connection_app.command("update")
+def update_connection(
+    name: Annotated[str, typer.Argument(help="The connection's name.")],
+    host: Annotated[str | None, typer.Option(help="The SMSC's host name or address.")] = None,
+    port: Annotated[int | None, typer.Option(help="The SMSC's SMPP port.")] = None,
+    system_id: Annotated[str | None, typer.Option("--system-id", help="SMPP account.")] = None,
+    password: Annotated[str | None, typer.Option(help="SMPP password.")] = None,
+    system_type: Annotated[
+        str | None, typer.Option("--system-type", help="SMPP system_type.")
+    ] = None,
+    tps: Annotated[int | None, typer.Option(help="submit_sm per second at most.")] = None,
+    window: Annotated[int | None, typer.Option(help="submit_sm awaiting a response.")] = None,
+    bind: Annotated[
+        str | None, typer.Option(help="transceiver, or transmitter+receiver (two binds).")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Change a connection's settings; a running Herald re-binds it within seconds."""
+    with transaction() as session:
+        row = routing.update_connection(
+            session,
+            clock,
+            name,
+            host=host,
+            port=port,
+            system_id=system_id,
+            password=password,
+            system_type=system_type,
+            tps=tps,
+            window=window,
+            bind_mode=bind.lower() if bind else None,
+        )
         data = _connection(row)
     emit(data, as_json)
 

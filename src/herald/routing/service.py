@@ -109,6 +109,31 @@ def add_connection(session: Session, clock: Clock, spec: ConnectionSpec) -> Conn
     return row
 
 
+_CHANGEABLE = ("host", "port", "system_id", "password", "system_type", "tps", "window", "bind_mode")
+
+
+def update_connection(
+    session: Session, clock: Clock, name: str, **changes: str | int | None
+) -> Connection:
+    """Change some settings of a connection (None: leave as it is). A running Herald re-binds
+    it with the new settings within seconds; its routes stay as they are."""
+    row = repository.get_connection(session, name)
+    if row is None:
+        raise NotFound(f"No connection named {name}.")
+    unknown = set(changes) - set(_CHANGEABLE)
+    if unknown:
+        raise ValidationFailed({field: "Cannot be changed." for field in sorted(unknown)})
+    current = {field: getattr(row, field) for field in _CHANGEABLE}
+    wanted = {**current, **{k: v for k, v in changes.items() if v is not None}}
+    errors = _check_connection(ConnectionSpec(name=row.name, type=row.type, **wanted))
+    if errors:
+        raise ValidationFailed(errors)
+    for field, value in wanted.items():
+        setattr(row, field, value)
+    row.updated_at = clock.now()
+    return row
+
+
 def list_connections(session: Session) -> list[Connection]:
     return repository.list_connections(session)
 

@@ -27,6 +27,7 @@ from herald.api.common import container, trace_id_for, validation_failed
 from herald.api.idempotency import IdempotencyMiddleware
 from herald.api.observability import RequestObservability
 from herald.api.ratelimits import RateLimitMiddleware
+from herald.api.urgency import UrgentWrites
 from herald.bootstrap import Container, build
 from herald.errors import HeraldError, NotFound
 from herald.kit.ratelimit import RateLimiter
@@ -101,6 +102,7 @@ def create_app(
     app.add_middleware(IdempotencyMiddleware, render=_render_error)
     app.add_middleware(RateLimitMiddleware, render=_render_error, is_api=_is_api)
     app.add_middleware(RequestObservability)
+    app.add_middleware(UrgentWrites)
 
     return app
 

@@ -5,7 +5,6 @@ Nothing here connects at import time; `create_engine_for` is called by bootstrap
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,6 +16,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+from herald.kit.writer import WriterTurn
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -118,11 +119,8 @@ class Database:
         self._readers = sessionmaker(
             engine.execution_options(herald_read_only=True), expire_on_commit=False
         )
-        # SQLite has one writer. Threads of this process queue for it here, where the next
-        # one is woken the moment the lock is free, instead of in SQLite's busy handler,
-        # which sleeps up to 100 ms between tries and lets a waiter lose the race again and
-        # again (a request then waited over a second behind transactions of tens of ms).
-        self._writer = threading.RLock() if engine.dialect.name == "sqlite" else None
+        # SQLite has one writer: threads of this process take turns here (see kit/writer.py).
+        self._writer = WriterTurn() if engine.dialect.name == "sqlite" else None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

@@ -68,3 +68,24 @@ def test_an_api_request_writes_as_urgent_and_a_worker_loop_does_not(
     assert herald.batch(tenant, ["+244923000001", "+244923000002"]).status_code == 202
     assert True in seen  # the POST's own transaction
     assert urgent_writes.get() is False  # outside a request
+
+
+def test_many_threads_of_both_kinds_each_get_their_turns_one_at_a_time() -> None:
+    turn = WriterTurn()
+    count = [0]
+
+    def work(urgent: bool) -> None:
+        urgent_writes.set(urgent)
+        for _ in range(200):
+            assert turn.acquire(timeout=10)
+            seen = count[0]
+            time.sleep(0)  # let another thread run inside the turn, if the turn let it in
+            count[0] = seen + 1
+            turn.release()
+
+    threads = [threading.Thread(target=work, args=(n % 2 == 0,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert count[0] == 1600  # no write lost to a second writer, no waiter left asleep

@@ -20,40 +20,50 @@ urgent_writes: ContextVar[bool] = ContextVar("urgent_writes", default=False)
 
 
 class WriterTurn:
-    """A re-entrant lock whose urgent waiters go first."""
+    """A re-entrant lock whose urgent waiters go first. Each release wakes one waiter (an
+    urgent one if any waits), not all of them."""
 
     def __init__(self) -> None:
-        self._changed = threading.Condition()
+        self._lock = threading.Lock()
+        self._urgent = threading.Condition(self._lock)
+        self._background = threading.Condition(self._lock)
         self._owner: int | None = None
         self._depth = 0
         self._urgent_waiting = 0
 
     def acquire(self, timeout: float) -> bool:
         me = threading.get_ident()
-        urgent = urgent_writes.get()
-        with self._changed:
+        with self._lock:
             if self._owner == me:
                 self._depth += 1
                 return True
-            if urgent:
+            if urgent_writes.get():
                 self._urgent_waiting += 1
-            try:
-                free = self._changed.wait_for(
-                    lambda: self._owner is None and (urgent or self._urgent_waiting == 0),
-                    timeout,
-                )
-            finally:
-                if urgent:
+                try:
+                    free = self._urgent.wait_for(lambda: self._owner is None, timeout)
+                finally:
                     self._urgent_waiting -= 1
-                    self._changed.notify_all()  # background waiters may go now
+            else:
+                free = self._background.wait_for(
+                    lambda: self._owner is None and self._urgent_waiting == 0, timeout
+                )
             if not free:
+                self._wake_next()  # pass on a wake-up this waiter may have taken
                 return False
             self._owner, self._depth = me, 1
             return True
 
     def release(self) -> None:
-        with self._changed:
+        with self._lock:
             self._depth -= 1
             if self._depth == 0:
                 self._owner = None
-                self._changed.notify_all()
+                self._wake_next()
+
+    def _wake_next(self) -> None:
+        if self._owner is not None:
+            return
+        if self._urgent_waiting:
+            self._urgent.notify()
+        else:
+            self._background.notify()

@@ -42,6 +42,7 @@ class Container:
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     loops: list[WorkerLoop] = field(default_factory=list)
+    links_started: bool = False
     # Called on stop, after the loops: resources the loops used (HTTP pools, threads).
     closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -50,9 +51,10 @@ class Container:
         return AddressGuard.from_setting(self.settings.webhook_allow_networks)
 
     @property
-    def runs_workers(self) -> bool:
-        """This process runs the workers and carrier links (not `serve --no-workers`)."""
-        return bool(self.loops)
+    def runs_links(self) -> bool:
+        """This process runs the carrier links (not `serve --no-workers`, nor a worker
+        without the dispatch group)."""
+        return self.links_started
 
     def receipts_sink(self, receipts: list[Receipt]) -> None:
         settle.record_receipts(self.db, self.clock, receipts)
@@ -63,15 +65,23 @@ class Container:
             provider.start(self.receipts_sink)  # type: ignore[arg-type]
 
     def start_workers(self) -> None:
-        self.start_providers()
+        """Start the worker loops of the groups HERALD_WORKER_LOOPS names (all by default);
+        the carrier connections open with the dispatch group."""
+        groups = self.settings.worker_groups
+        if "dispatch" in groups:
+            self.start_providers()
+            self.links_started = True
         # Each domain contributes the loops that run its work rows.
+        chosen: dict[str, Callable[[Container], list[WorkerLoop]]] = {
+            "expand": expansion_loops,
+            "dispatch": lambda c: [*connection_loops(c), *dispatch_loops(c)],
+            "webhooks": webhook_loops,
+            "housekeeping": idempotency_loops,
+            "outreach": outreach_loops,
+            "voice": lambda c: c.voice.worker_loops(c) if c.voice else [],
+        }
         self.loops = [
-            *connection_loops(self),
-            *messaging_loops(self),
-            *webhook_loops(self),
-            *idempotency_loops(self),
-            *outreach_loops(self),
-            *(self.voice.worker_loops(self) if self.voice else []),
+            loop for group, make in chosen.items() if group in groups for loop in make(self)
         ]
         for loop in self.loops:
             loop.start()
@@ -162,10 +172,22 @@ def connection_loops(container: Container) -> list[WorkerLoop]:
     return [WorkerLoop("connections", sync, container.settings.connection_refresh_seconds)]
 
 
-def messaging_loops(container: Container) -> list[WorkerLoop]:
-    """Expansion of campaigns and dispatch of messages."""
+def expansion_loops(container: Container) -> list[WorkerLoop]:
+    """Turning accepted campaigns into priced messages."""
     lease = timedelta(seconds=container.settings.lease_seconds)
-    dispatchers = [
+    return [
+        WorkerLoop(
+            "expand",
+            lambda: expand.expand_due(container.db, container.clock, container.worker_id, lease),
+            container.settings.idle_poll_seconds,
+        )
+    ]
+
+
+def dispatch_loops(container: Container) -> list[WorkerLoop]:
+    """Handing due messages to their carrier connections."""
+    lease = timedelta(seconds=container.settings.lease_seconds)
+    return [
         WorkerLoop(
             f"dispatch-{n}",
             lambda: dispatch.dispatch_due(
@@ -180,12 +202,6 @@ def messaging_loops(container: Container) -> list[WorkerLoop]:
         )
         for n in range(1, container.settings.dispatch_loops + 1)
     ]
-    expander = WorkerLoop(
-        "expand",
-        lambda: expand.expand_due(container.db, container.clock, container.worker_id, lease),
-        container.settings.idle_poll_seconds,
-    )
-    return [expander, *dispatchers]
 
 
 def default_providers(settings: Settings, clock: Clock) -> dict[str, Provider]:

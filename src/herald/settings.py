@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+WORKER_GROUPS = ("expand", "dispatch", "webhooks", "outreach", "voice", "housekeeping")
 
 
 class Settings(BaseSettings):
@@ -47,6 +49,10 @@ class Settings(BaseSettings):
     # and records, so that a carrier link never idles between batches. More than one costs
     # API latency when the API shares the process (one interpreter, one SQLite writer).
     dispatch_loops: int = 1
+    # Which work this process's workers do: "all", or some of WORKER_GROUPS, e.g. "dispatch"
+    # on the machines that bind to carriers and "expand,webhooks,outreach,voice,housekeeping"
+    # beside the API. "dispatch" includes the carrier connections.
+    worker_loops: str = "all"
     # How often a running Herald looks for added, removed or changed carrier connections.
     connection_refresh_seconds: float = 5.0
     lease_seconds: float = 60.0
@@ -87,8 +93,26 @@ class Settings(BaseSettings):
         }
     )
 
+    @field_validator("worker_loops")
+    @classmethod
+    def _known_groups(cls, value: str) -> str:
+        unknown = set(_groups(value)) - set(WORKER_GROUPS)
+        if unknown:
+            known = ", ".join(("all", *WORKER_GROUPS))
+            raise ValueError(f"unknown worker loops {sorted(unknown)}; known: {known}")
+        return value
+
+    @property
+    def worker_groups(self) -> frozenset[str]:
+        return frozenset(_groups(self.worker_loops))
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'herald.sqlite').resolve()}"
+
+
+def _groups(value: str) -> list[str]:
+    names = [n.strip().lower() for n in value.split(",") if n.strip()]
+    return list(WORKER_GROUPS) if names == ["all"] else names

@@ -81,7 +81,7 @@ def carriers(request: Request) -> Response:
         return _page(request, "error.html", {"message": message}, 403)
     app = container(request)
     with app.db.reading() as session:
-        views = status.connections(session, app.router if app.runs_workers else None)
+        views = status.connections(session, app.router if app.runs_links else None)
         routes = status.routes(session)
     return _page(request, "carriers.html", {"connections": views, "routes": routes})
 

@@ -56,7 +56,7 @@ def list_connections(request: Request, principal: CarriersRead) -> ConnectionLis
     """Every carrier connection, without its password. Scope: operator:carriers:read."""
     herald = container(request)
     with herald.db.reading() as session:
-        views = status.connections(session, herald.router if herald.runs_workers else None)
+        views = status.connections(session, herald.router if herald.runs_links else None)
     return ConnectionList(
         data=[
             ConnectionOut(

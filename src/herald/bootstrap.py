@@ -42,7 +42,6 @@ class Container:
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     loops: list[WorkerLoop] = field(default_factory=list)
-    links_started: bool = False
     # Called on stop, after the loops: resources the loops used (HTTP pools, threads).
     closers: list[Callable[[], None]] = field(default_factory=list)
 
@@ -54,7 +53,7 @@ class Container:
     def runs_links(self) -> bool:
         """This process runs the carrier links (not `serve --no-workers`, nor a worker
         without the dispatch group)."""
-        return self.links_started
+        return bool(self.loops) and "dispatch" in self.settings.worker_groups
 
     def receipts_sink(self, receipts: list[Receipt]) -> None:
         settle.record_receipts(self.db, self.clock, receipts)
@@ -70,7 +69,6 @@ class Container:
         groups = self.settings.worker_groups
         if "dispatch" in groups:
             self.start_providers()
-            self.links_started = True
         # Each domain contributes the loops that run its work rows.
         chosen: dict[str, Callable[[Container], list[WorkerLoop]]] = {
             "expand": expansion_loops,

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, Engine, MetaData, create_engine, event, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -99,6 +99,13 @@ def _tune_sqlite(engine: Engine) -> None:
 def on_commit(session: Session, action: Callable[[], None]) -> None:
     """Run `action` once the session's transaction has committed; never if it rolls back."""
     event.listen(session, "after_commit", lambda _session: action(), once=True)
+
+
+def lock_until_commit(session: Session, key: str) -> None:
+    """Hold the lock named `key` until the session's transaction ends, across processes:
+    a PostgreSQL advisory lock. On SQLite nothing: it has one writer, whose turn is the lock."""
+    if is_postgres(session):
+        session.execute(select(func.pg_advisory_xact_lock(func.hashtext(key))))
 
 
 def is_postgres(engine_or_session: Engine | Session) -> bool:

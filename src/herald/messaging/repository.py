@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from herald.kit.db import lock_until_commit
 from herald.messaging.models import (
     REFUNDABLE_STATUSES,
     Campaign,
@@ -365,10 +366,7 @@ def serialize_receipts(session: Session, provider_name: str) -> None:
     """Take, until the transaction ends, the lock that orders applying receipts with recording
     submits of one provider (PostgreSQL; SQLite has one writer anyway). Take it first in the
     transaction, before touching any message row, so that the two never deadlock."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            select(func.pg_advisory_xact_lock(func.hashtext("receipts:" + provider_name)))
-        )
+    lock_until_commit(session, "receipts:" + provider_name)
 
 
 def add_orphan_receipts(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -13,7 +13,7 @@ from herald.kit.db import Database
 from herald.messaging import settle
 from herald.providers.base import InboundSink, Provider, Receipt, ReceiptSink
 from herald.providers.smpp import SmppConfig, SmppProvider
-from herald.routing import repository
+from herald.routing import repository, service
 from herald.routing.models import Connection
 from herald.routing.router import RouteLoader, Router, RouteRule
 from herald.settings import Settings
@@ -98,9 +98,6 @@ class Connections:
 def route_loader(db: Database) -> RouteLoader:
     def load() -> list[RouteRule]:
         with db.reading() as session:
-            return [
-                RouteRule(r.connection_name, r.country_alpha2, r.carrier, r.prefix, r.priority)
-                for r in repository.list_routes(session)
-            ]
+            return [service.route_rule(r) for r in repository.list_routes(session)]
 
     return load

@@ -14,6 +14,7 @@ from herald.kit.ids import new_id
 from herald.routing import repository
 from herald.routing.models import BindMode, CarrierPrefix, Connection, Route
 from herald.routing.numbers import CarrierDetector, carrier_code
+from herald.routing.router import RouteRule
 
 _PREFIX = re.compile(r"^\+\d{1,15}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
@@ -184,6 +185,13 @@ def add_route(
 
 def list_routes(session: Session) -> list[Route]:
     return repository.list_routes(session)
+
+
+def route_rule(route: Route) -> RouteRule:
+    """What the router matches a route by."""
+    return RouteRule(
+        route.connection_name, route.country_alpha2, route.carrier, route.prefix, route.priority
+    )
 
 
 def remove_route(session: Session, route_id: uuid.UUID) -> None:

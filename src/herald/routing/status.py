@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from herald.routing import service
 from herald.routing.models import Connection, Route
-from herald.routing.router import Availability, Router, RouteRule
+from herald.routing.router import Availability, Router
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +33,4 @@ def connections(session: Session, router: Router | None) -> list[ConnectionView]
 def routes(session: Session) -> list[Route]:
     """Most specific first, then by priority: the order the router tries them in."""
     found = service.list_routes(session)
-    return sorted(found, key=lambda r: _rule(r).rank, reverse=True)
-
-
-def _rule(route: Route) -> RouteRule:
-    return RouteRule(
-        route.connection_name, route.country_alpha2, route.carrier, route.prefix, route.priority
-    )
+    return sorted(found, key=lambda r: service.route_rule(r).rank, reverse=True)

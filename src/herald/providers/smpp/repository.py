@@ -8,11 +8,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from herald.kit.db import is_postgres
+from herald.kit.db import is_postgres, lock_until_commit
 from herald.providers.smpp.models import MessagePart, MoPart, PartReceipt
 
 parts: Table = MessagePart.__table__  # type: ignore[assignment]
@@ -29,8 +29,7 @@ def serialize_parts(session: Session, provider_name: str) -> None:
     one worker process may reach another: without this lock the two could commit side by
     side, each unseen by the other, and the receipt would wait for the next reconcile.
     Taken first in the transaction, before the receipts lock of messaging, never after."""
-    if is_postgres(session):
-        session.execute(select(func.pg_advisory_xact_lock(func.hashtext("parts:" + provider_name))))
+    lock_until_commit(session, "parts:" + provider_name)
 
 
 def parts_of(session: Session, message_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
@@ -143,9 +142,11 @@ def early_receipts(
 
 def purge_early_receipts(session: Session, provider_name: str, before: datetime) -> int:
     """Drop early receipts received before `before`; how many were dropped."""
-    stmt = delete(receipts).where(
-        receipts.c.provider_name == provider_name, receipts.c.received_at < before
-    )
+    return _purge(session, receipts, provider_name, before)
+
+
+def _purge(session: Session, table: Table, provider_name: str, before: datetime) -> int:
+    stmt = delete(table).where(table.c.provider_name == provider_name, table.c.received_at < before)
     return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
 
@@ -187,7 +188,4 @@ def drop_mo_parts(session: Session, ids: Iterable[uuid.UUID]) -> None:
 
 def purge_mo_parts(session: Session, provider_name: str, before: datetime) -> int:
     """Drop parts received before `before` (their message never completed); how many."""
-    stmt = delete(mo_parts).where(
-        mo_parts.c.provider_name == provider_name, mo_parts.c.received_at < before
-    )
-    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    return _purge(session, mo_parts, provider_name, before)

@@ -57,6 +57,26 @@ def destinations(count: int) -> list[str]:
     return [d for d in found if d[-4:] not in _FAILING][:count]
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system, all threads) a process has used so far; Linux only."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU microseconds per message of some processes (and of this script) over one run."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.start = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        self.own = time.process_time()
+
+    def per_message(self, count: int) -> dict[str, int]:
+        used = {name: cpu_seconds(pid) - self.start[name] for name, pid in self.pids.items()}
+        used["bench"] = time.process_time() - self.own
+        return {name: round(seconds * 1e6 / count) for name, seconds in used.items()}
+
+
 def start_smsc(port: int, log: Path, receipt_delay_ms: int = 0) -> subprocess.Popen[bytes]:
     command = [
         sys.executable, "-m", "herald.cli.main", "simulator", "smsc",
@@ -77,7 +97,9 @@ def start_smsc(port: int, log: Path, receipt_delay_ms: int = 0) -> subprocess.Po
 # -- 1. the wire: a bare client, no database ----------------------------------------------------
 
 
-async def bare_client(port: int, count: int, window: int, tps: int) -> float:
+async def bare_client(
+    port: int, count: int, window: int, tps: int, smsc_pid: int
+) -> tuple[float, dict[str, int]]:
     receipts = 0
     all_receipts = asyncio.Event()
 
@@ -106,6 +128,7 @@ async def bare_client(port: int, count: int, window: int, tps: int) -> float:
         "short_message": part.short_message,
     }
     pending = []
+    meter = CpuMeter({"smsc": smsc_pid})
     started = time.perf_counter()
     for destination in destinations(count):
         await slots.acquire()
@@ -118,17 +141,22 @@ async def bare_client(port: int, count: int, window: int, tps: int) -> float:
     answers = await asyncio.gather(*pending)
     await asyncio.wait_for(all_receipts.wait(), 120)
     elapsed = time.perf_counter() - started
+    cpu = meter.per_message(count)
+    cpu["client"] = cpu.pop("bench")
     await link.unbind()
     refused = sum(1 for a in answers if a.status != codec.ESME_ROK)
     if refused:
         raise RuntimeError(f"the SMSC refused {refused} submit_sm")
-    return count / elapsed
+    return count / elapsed, cpu
 
 
 # -- 2. the pipeline: herald serve over SMPP ----------------------------------------------------
 
 
-def pipeline(args: argparse.Namespace, smsc_port: int, data_dir: Path, db_url: str | None) -> float:
+def pipeline(
+    args: argparse.Namespace, smsc: subprocess.Popen[bytes], smsc_port: int, data_dir: Path,
+    db_url: str | None,
+) -> tuple[float, dict[str, int]]:  # fmt: skip
     env = {
         **os.environ,
         "HERALD_DATA_DIR": str(data_dir),
@@ -159,14 +187,17 @@ def pipeline(args: argparse.Namespace, smsc_port: int, data_dir: Path, db_url: s
     processes = [subprocess.Popen(c, env=env, stdout=log, stderr=log) for c in commands]
     try:
         wait_ready(f"http://127.0.0.1:{port}")
-        return send_and_settle(args.messages, f"http://127.0.0.1:{port}", tenant, env)
+        pids = {"smsc": smsc.pid} | {f"herald{i}": p.pid for i, p in enumerate(processes)}
+        return send_and_settle(args.messages, f"http://127.0.0.1:{port}", tenant, env, pids)
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
 
 
-def send_and_settle(count: int, url: str, tenant: dict[str, str], env: dict[str, str]) -> float:
+def send_and_settle(
+    count: int, url: str, tenant: dict[str, str], env: dict[str, str], pids: dict[str, int]
+) -> tuple[float, dict[str, int]]:
     from herald.settings import Settings
 
     db_url = (
@@ -177,6 +208,7 @@ def send_and_settle(count: int, url: str, tenant: dict[str, str], env: dict[str,
     query = text("SELECT count(*) FROM messages WHERE status = 'DELIVERED'")
     numbers = ["+" + d for d in destinations(count)]
     with httpx.Client(base_url=url, headers={"X-API-KEY": tenant["api_key"]}, timeout=30) as api:
+        meter = CpuMeter(pids)
         started = time.perf_counter()
         for batch in range(0, count, PER_BATCH):
             body = {
@@ -203,8 +235,17 @@ def send_and_settle(count: int, url: str, tenant: dict[str, str], env: dict[str,
                 counts = dict(conn.execute(trace).all())
                 print(f"{time.perf_counter() - started:.2f}s {counts}", file=sys.stderr)
     elapsed = time.perf_counter() - started
+    cpu = meter.per_message(count)
+    cpu["herald"] = sum(cpu.pop(name) for name in pids if name.startswith("herald"))
     engine.dispose()
-    return count / elapsed
+    return count / elapsed, cpu
+
+
+def cpu_ceiling(cpu: dict[str, int]) -> int:
+    """The pipeline rate at which the SMSC and Herald together would keep every core of this
+    machine busy, at the CPU cost per message they showed (the bench's own polling left out)."""
+    cores = os.cpu_count() or 1
+    return round(cores * 1e6 / (cpu["smsc"] + cpu["herald"]))
 
 
 def main() -> None:
@@ -238,11 +279,13 @@ def main() -> None:
         smsc = start_smsc(smsc_port, Path(tmp) / "smsc.log", args.receipt_delay_ms)
         name = None
         try:
-            wire = asyncio.run(bare_client(smsc_port, args.messages, args.window, args.tps))
+            wire, wire_cpu = asyncio.run(
+                bare_client(smsc_port, args.messages, args.window, args.tps, smsc.pid)
+            )
             db_url = None
             if args.database:
                 db_url, name = fresh_postgres(args.database)
-            rate = pipeline(args, smsc_port, Path(tmp), db_url)
+            rate, pipeline_cpu = pipeline(args, smsc, smsc_port, Path(tmp), db_url)
         finally:
             smsc.send_signal(signal.SIGINT)
             smsc.wait(timeout=30)
@@ -260,6 +303,8 @@ def main() -> None:
                 "wire_per_second": round(wire),
                 "pipeline_per_second": round(rate),
                 "ratio": round(rate / wire, 2),
+                "cpu_us_per_message": {"wire": wire_cpu, "pipeline": pipeline_cpu},
+                "cpu_ceiling_per_second": cpu_ceiling(pipeline_cpu),
             }
         )
     )

@@ -9,8 +9,10 @@ Three processes on this machine: the test SMSC (`herald simulator smsc`, smpp.pd
 2. Pipeline: N messages in batches of 1,000 through the HTTP API; the clock stops when every
    message is DELIVERED (accepted, billed, expanded, dispatched, receipt applied).
 
-Prints both rates and pipeline/wire (target: 0.7 or more). With BENCH_TRACE=1 it also prints
-how long the POSTs took and the messages by status as they settle.
+Prints both rates and pipeline/wire (target: 0.7 or more), the CPU each process spent per
+message in each run, and the pipeline rate at which those costs would fill every core of this
+machine (no spreading of the work can beat it here). With BENCH_TRACE=1 it also prints how long
+the POSTs took and the messages by status as they settle.
 
     uv run python bench/smpp.py                                  # SQLite, 10,000 messages
     uv run python bench/smpp.py --messages 5000 --window 100
@@ -63,17 +65,35 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class CpuMeter:
-    """CPU microseconds per message of some processes (and of this script) over one run."""
+def postgres_cpu() -> dict[int, float]:
+    """CPU seconds of every PostgreSQL server process on this machine, by PID."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "comm").read_text().strip() == "postgres":
+                found[int(entry.name)] = cpu_seconds(int(entry.name))
+        except OSError:
+            continue  # it ended meanwhile
+    return found
 
-    def __init__(self, pids: dict[str, int]) -> None:
+
+class CpuMeter:
+    """CPU microseconds per message of some processes (and of this script) over one run;
+    with `database`, also of the PostgreSQL server (its backends come and go)."""
+
+    def __init__(self, pids: dict[str, int], database: bool = False) -> None:
         self.pids = pids
+        self.database = database
         self.start = {name: cpu_seconds(pid) for name, pid in pids.items()}
+        self.postgres = postgres_cpu() if database else {}
         self.own = time.process_time()
 
     def per_message(self, count: int) -> dict[str, int]:
         used = {name: cpu_seconds(pid) - self.start[name] for name, pid in self.pids.items()}
         used["bench"] = time.process_time() - self.own
+        if self.database:
+            now = postgres_cpu()
+            used["database"] = sum(now[pid] - self.postgres.get(pid, 0.0) for pid in now)
         return {name: round(seconds * 1e6 / count) for name, seconds in used.items()}
 
 
@@ -208,7 +228,7 @@ def send_and_settle(
     query = text("SELECT count(*) FROM messages WHERE status = 'DELIVERED'")
     numbers = ["+" + d for d in destinations(count)]
     with httpx.Client(base_url=url, headers={"X-API-KEY": tenant["api_key"]}, timeout=30) as api:
-        meter = CpuMeter(pids)
+        meter = CpuMeter(pids, database="HERALD_DATABASE_URL" in env)
         started = time.perf_counter()
         for batch in range(0, count, PER_BATCH):
             body = {
@@ -242,10 +262,11 @@ def send_and_settle(
 
 
 def cpu_ceiling(cpu: dict[str, int]) -> int:
-    """The pipeline rate at which the SMSC and Herald together would keep every core of this
-    machine busy, at the CPU cost per message they showed (the bench's own polling left out)."""
+    """The pipeline rate at which the SMSC, Herald and its PostgreSQL server together would keep
+    every core of this machine busy, at the CPU cost per message they showed (the bench's own
+    polling left out)."""
     cores = os.cpu_count() or 1
-    return round(cores * 1e6 / (cpu["smsc"] + cpu["herald"]))
+    return round(cores * 1e6 / (cpu["smsc"] + cpu["herald"] + cpu.get("database", 0)))
 
 
 def main() -> None:

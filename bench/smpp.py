@@ -174,9 +174,8 @@ async def bare_client(
 
 
 def pipeline(
-    args: argparse.Namespace, smsc: subprocess.Popen[bytes], smsc_port: int, data_dir: Path,
-    db_url: str | None,
-) -> tuple[float, dict[str, int]]:  # fmt: skip
+    args: argparse.Namespace, smsc_pid: int, smsc_port: int, data_dir: Path, db_url: str | None
+) -> tuple[float, dict[str, int]]:
     env = {
         **os.environ,
         "HERALD_DATA_DIR": str(data_dir),
@@ -207,7 +206,7 @@ def pipeline(
     processes = [subprocess.Popen(c, env=env, stdout=log, stderr=log) for c in commands]
     try:
         wait_ready(f"http://127.0.0.1:{port}")
-        pids = {"smsc": smsc.pid} | {f"herald{i}": p.pid for i, p in enumerate(processes)}
+        pids = {"smsc": smsc_pid} | {f"herald{i}": p.pid for i, p in enumerate(processes)}
         return send_and_settle(args.messages, f"http://127.0.0.1:{port}", tenant, env, pids)
     finally:
         for process in processes:
@@ -306,7 +305,7 @@ def main() -> None:
             db_url = None
             if args.database:
                 db_url, name = fresh_postgres(args.database)
-            rate, pipeline_cpu = pipeline(args, smsc, smsc_port, Path(tmp), db_url)
+            rate, pipeline_cpu = pipeline(args, smsc.pid, smsc_port, Path(tmp), db_url)
         finally:
             smsc.send_signal(signal.SIGINT)
             smsc.wait(timeout=30)

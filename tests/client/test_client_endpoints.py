@@ -15,7 +15,7 @@ import pytest
 
 from client_kit import Recorder, account_group, operations_of, served
 from herald.client import AsyncHerald, Conflict, Herald, models
-from support import HeraldFactory, RunningHerald, Tenant, wait_until
+from support import HeraldFactory, RunningHerald, Tenant
 
 FAST = {
     "voice_sim_time_scale": 0.002,

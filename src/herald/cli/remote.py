@@ -53,6 +53,8 @@ def plain(resource: Any) -> Any:
     """A resource (or list of them) as JSON-ready data, named as the API names its fields."""
     if isinstance(resource, list):
         return [plain(item) for item in resource]
+    if isinstance(resource, dict):
+        return {key: plain(value) for key, value in resource.items()}
     if hasattr(resource, "model_dump"):
         return resource.model_dump(mode="json", by_alias=True)
     return resource

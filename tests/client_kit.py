@@ -20,7 +20,12 @@ def served(herald: RunningHerald) -> Iterator[str]:
     """Serve the app of a started Herald (its lifespan already ran) at the URL yielded."""
     port = free_port()
     config = uvicorn.Config(
-        herald.client.app, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+        herald.client.app,
+        host="127.0.0.1",
+        port=port,
+        lifespan="off",
+        log_level="warning",
+        timeout_graceful_shutdown=2,  # a client left open must not hold the test up
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)

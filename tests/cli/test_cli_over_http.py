@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from client_kit import account_group, served
@@ -30,6 +31,7 @@ def numbers_file(path: Path, count: int) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_campaign_send_watch_sends_5000_numbers_in_batches_until_every_message_is_final(
     make_herald: HeraldFactory, tmp_path: Path
 ) -> None:

@@ -24,7 +24,7 @@ messages_app = typer.Typer(
 MAX_BATCH = 1000  # the API's most recipients per batch
 FINAL_CAMPAIGN = {"COMPLETED", "CANCELLED", "FAILED"}
 FINAL_MESSAGE = ("DELIVERED", "FAILED", "UNDELIVERED", "EXPIRED", "REJECTED", "CANCELLED")
-COLUMNS = ("id", "name", "status", "total_estimated_recipients", "created_at", "status_note")
+COLUMNS = ("id", "name", "status", "total_estimated_recipients", "created_at")
 MESSAGE_COLUMNS = ("id", "e164_format", "status", "error_code", "cost", "created_at")
 Ids = Annotated[list[str], typer.Argument(help="Campaign id(s).")]
 Interval = Annotated[float, typer.Option(help="Seconds between two looks at the server.")]

@@ -86,7 +86,8 @@ def show_rows(resources: Sequence[Any], columns: Sequence[str], as_json: bool, t
 
     table = Table(title=title)
     for column in columns:
-        table.add_column(column)
+        # Ids are for copying: never cut, the other columns wrap around them.
+        table.add_column(column, no_wrap=column.endswith("id"), min_width=None)
     for resource in resources:
         row = plain(resource)
         table.add_row(*(_cell(row.get(column)) for column in columns))

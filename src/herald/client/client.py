@@ -28,7 +28,8 @@ class Herald:
     """A Herald server: `messaging` (/c/v1), `outreach` (/v1/accounts) and `voice` (/v1).
 
     `url` and `api_key` default to `HERALD_URL` and `HERALD_API_KEY`. Calls retry 429, 5xx
-    and lost connections as `retry` says; pass `http=` to bring your own `httpx.Client`."""
+    and lost connections as `retry` says; `http=` brings your own `httpx.Client`
+    (proxies, certificates, event hooks)."""
 
     def __init__(
         self,
@@ -41,7 +42,7 @@ class Herald:
     ) -> None:
         self.url, api_key = _settings(url, api_key)
         self._http = http or httpx.Client(base_url=self.url, timeout=timeout)
-        self._transport = SyncTransport(self._http, api_key, retry or RetryPolicy())
+        self._transport = SyncTransport(self._http, self.url, api_key, retry or RetryPolicy())
         self.messaging = Messaging(self._transport)
         self.outreach = Outreach(self._transport)
         self.voice = Voice(self._transport)
@@ -75,7 +76,7 @@ class AsyncHerald:
     ) -> None:
         self.url, api_key = _settings(url, api_key)
         self._http = http or httpx.AsyncClient(base_url=self.url, timeout=timeout)
-        self._transport = AsyncTransport(self._http, api_key, retry or RetryPolicy())
+        self._transport = AsyncTransport(self._http, self.url, api_key, retry or RetryPolicy())
         self.messaging = Messaging(self._transport)
         self.outreach = Outreach(self._transport)
         self.voice = Voice(self._transport)

@@ -104,10 +104,10 @@ def retryable(error: HeraldAPIError) -> bool:
 
 
 def exchange(
-    operation: Operation[T], api_key: str, policy: RetryPolicy
+    operation: Operation[T], base_url: str, api_key: str, policy: RetryPolicy
 ) -> Generator[Step, httpx.Response | None, T]:
     """Send `operation` until it succeeds or the policy gives up; its answer as a `T`."""
-    outgoing = prepare(operation, api_key)
+    outgoing = prepare(operation, base_url, api_key)
     safe_to_resend = operation.method in IDEMPOTENT_METHODS or "Idempotency-Key" in (
         outgoing.headers
     )
@@ -133,7 +133,7 @@ def exchange(
         attempt += 1
 
 
-def prepare(operation: Operation[Any], api_key: str) -> Outgoing:
+def prepare(operation: Operation[Any], base_url: str, api_key: str) -> Outgoing:
     headers = {"Accept": "application/json"}
     if operation.dialect == "voice":
         headers["Authorization"] = f"Bearer {api_key}"
@@ -145,9 +145,8 @@ def prepare(operation: Operation[Any], api_key: str) -> Outgoing:
     if operation.content_type:
         headers["Content-Type"] = operation.content_type
     params = {k: _param(v) for k, v in operation.params.items() if v is not None}
-    return Outgoing(
-        operation.method, operation.path, params, headers, operation.json, operation.content
-    )
+    url = base_url + operation.path
+    return Outgoing(operation.method, url, params, headers, operation.json, operation.content)
 
 
 def _param(value: Any) -> Any:

@@ -27,11 +27,11 @@ def _kwargs(step: Outgoing) -> dict[str, Any]:
 
 
 class SyncTransport:
-    def __init__(self, http: httpx.Client, api_key: str, policy: RetryPolicy) -> None:
-        self.http, self.api_key, self.policy = http, api_key, policy
+    def __init__(self, http: httpx.Client, url: str, api_key: str, policy: RetryPolicy) -> None:
+        self.http, self.url, self.api_key, self.policy = http, url, api_key, policy
 
     def run(self, operation: Operation[T]) -> T:
-        flow = exchange(operation, self.api_key, self.policy)
+        flow = exchange(operation, self.url, self.api_key, self.policy)
         try:
             step = next(flow)
             while True:
@@ -57,11 +57,13 @@ class SyncTransport:
 
 
 class AsyncTransport:
-    def __init__(self, http: httpx.AsyncClient, api_key: str, policy: RetryPolicy) -> None:
-        self.http, self.api_key, self.policy = http, api_key, policy
+    def __init__(
+        self, http: httpx.AsyncClient, url: str, api_key: str, policy: RetryPolicy
+    ) -> None:
+        self.http, self.url, self.api_key, self.policy = http, url, api_key, policy
 
     async def run(self, operation: Operation[T]) -> T:
-        flow = exchange(operation, self.api_key, self.policy)
+        flow = exchange(operation, self.url, self.api_key, self.policy)
         try:
             step = next(flow)
             while True:

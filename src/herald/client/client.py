@@ -77,9 +77,12 @@ class AsyncHerald:
         self.url, api_key = _settings(url, api_key)
         self._http = http or httpx.AsyncClient(base_url=self.url, timeout=timeout)
         self._transport = AsyncTransport(self._http, self.url, api_key, retry or RetryPolicy())
-        self.messaging = Messaging(self._transport)
-        self.outreach = Outreach(self._transport)
-        self.voice = Voice(self._transport)
+        # The namespaces are `Herald`'s, whose annotations name the sync results; here each
+        # result is an awaitable of it (and iter_* an async iterator), which Python's types
+        # cannot say of one shared class: typed as Any rather than wrongly.
+        self.messaging: Any = Messaging(self._transport)
+        self.outreach: Any = Outreach(self._transport)
+        self.voice: Any = Voice(self._transport)
 
     async def send(self, operation: Operation[T]) -> T:
         return await self._transport.run(operation)

@@ -1,10 +1,11 @@
 """Every operation of the three API families, written once. A namespace builds an
 `Operation` and hands it to its transport: the sync client's answers with the result, the
-async client's with an awaitable (and `iter_*` with an iterator or async iterator)."""
+async client's with an awaitable of it (and `iter_*` with an iterator or async iterator).
+Return annotations name the sync results."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
 
@@ -49,7 +50,7 @@ class Messaging(Namespace):
         scheduled_at: datetime | None = None,
         channel_type: str = "SMS",
         idempotency_key: str | None = None,
-    ) -> Any:
+    ) -> m.BatchAccepted:
         """A batch of 2–1,000 recipients; answers `BatchAccepted` (202)."""
         body = drop_none(
             name=name,
@@ -74,24 +75,26 @@ class Messaging(Namespace):
 
     def list_campaigns(
         self, *, status: str | None = None, limit: int | None = None, cursor: str | None = None
-    ) -> Any:
+    ) -> Page[m.Campaign]:
         """One `Page[Campaign]`, newest first."""
         return self._transport.run(self._campaigns(status, limit).with_params(cursor=cursor))
 
-    def iter_campaigns(self, *, status: str | None = None, page_size: int = 100) -> Any:
+    def iter_campaigns(
+        self, *, status: str | None = None, page_size: int = 100
+    ) -> Iterator[m.Campaign]:
         return self._transport.iterate(self._campaigns(status, page_size))
 
-    def get_campaign(self, campaign_id: str) -> Any:
+    def get_campaign(self, campaign_id: str) -> m.Campaign:
         return self._run("GET", f"/campaigns/{campaign_id}", one(m.Campaign))
 
-    def pause_campaign(self, campaign_id: str, reason: str | None = None) -> Any:
+    def pause_campaign(self, campaign_id: str, reason: str | None = None) -> m.Campaign:
         body = {"reason": reason} if reason else None
         return self._run("POST", f"/campaigns/{campaign_id}/pause", one(m.Campaign), json=body)
 
-    def resume_campaign(self, campaign_id: str) -> Any:
+    def resume_campaign(self, campaign_id: str) -> m.Campaign:
         return self._run("POST", f"/campaigns/{campaign_id}/resume", one(m.Campaign))
 
-    def cancel_campaign(self, campaign_id: str) -> Any:
+    def cancel_campaign(self, campaign_id: str) -> m.Campaign:
         return self._run("POST", f"/campaigns/{campaign_id}/cancel", one(m.Campaign))
 
     def send_message(
@@ -105,7 +108,7 @@ class Messaging(Namespace):
         contact_id: str | None = None,
         channel_type: str = "SMS",
         idempotency_key: str | None = None,
-    ) -> Any:
+    ) -> m.Message:
         """One message, billed at once; answers the `Message` (202)."""
         body = drop_none(
             recipient=recipient,
@@ -134,7 +137,7 @@ class Messaging(Namespace):
         created_to: datetime | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-    ) -> Any:
+    ) -> Page[m.Message]:
         """One `Page[Message]`, newest first, filtered."""
         filters = {
             "campaign_id": campaign_id,
@@ -145,14 +148,14 @@ class Messaging(Namespace):
         }
         return self._transport.run(self._messages(filters, limit).with_params(cursor=cursor))
 
-    def iter_messages(self, *, page_size: int = 200, **filters: Any) -> Any:
+    def iter_messages(self, *, page_size: int = 200, **filters: Any) -> Iterator[m.Message]:
         """Every message matching the filters of `list_messages`, page after page."""
         return self._transport.iterate(self._messages(filters, page_size))
 
-    def get_message(self, message_id: str) -> Any:
+    def get_message(self, message_id: str) -> m.Message:
         return self._run("GET", f"/messages/{message_id}", one(m.Message))
 
-    def list_message_parts(self, message_id: str) -> Any:
+    def list_message_parts(self, message_id: str) -> list[m.MessagePart]:
         return self._run("GET", f"/messages/{message_id}/parts", listed(m.MessagePart))
 
     def _inbound(self, filters: Mapping[str, Any], limit: int | None) -> Operation[Any]:
@@ -168,7 +171,7 @@ class Messaging(Namespace):
         received_to: datetime | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-    ) -> Any:
+    ) -> Page[m.InboundMessage]:
         filters = {
             "from_number": from_number,
             "to_number": to_number,
@@ -177,7 +180,9 @@ class Messaging(Namespace):
         }
         return self._transport.run(self._inbound(filters, limit).with_params(cursor=cursor))
 
-    def iter_inbound_messages(self, *, page_size: int = 200, **filters: Any) -> Any:
+    def iter_inbound_messages(
+        self, *, page_size: int = 200, **filters: Any
+    ) -> Iterator[m.InboundMessage]:
         return self._transport.iterate(self._inbound(filters, page_size))
 
     def create_webhook(
@@ -187,7 +192,7 @@ class Messaging(Namespace):
         event_types: Iterable[str],
         description: str | None = None,
         idempotency_key: str | None = None,
-    ) -> Any:
+    ) -> m.WebhookEndpointCreated:
         """Register an endpoint; the answer (`WebhookEndpointCreated`) holds its secret."""
         body = drop_none(url=url, event_types=list(event_types), description=description)
         return self._run(
@@ -198,16 +203,16 @@ class Messaging(Namespace):
             idempotency_key=idempotency_key,
         )
 
-    def list_webhooks(self) -> Any:
+    def list_webhooks(self) -> list[m.WebhookEndpoint]:
         return self._run("GET", "/webhooks", listed(m.WebhookEndpoint))
 
-    def get_webhook(self, endpoint_id: str) -> Any:
+    def get_webhook(self, endpoint_id: str) -> m.WebhookEndpoint:
         return self._run("GET", f"/webhooks/{endpoint_id}", one(m.WebhookEndpoint))
 
-    def delete_webhook(self, endpoint_id: str) -> Any:
+    def delete_webhook(self, endpoint_id: str) -> None:
         return self._run("DELETE", f"/webhooks/{endpoint_id}", nothing)
 
-    def enable_webhook(self, endpoint_id: str) -> Any:
+    def enable_webhook(self, endpoint_id: str) -> m.WebhookEndpoint:
         return self._run("POST", f"/webhooks/{endpoint_id}/enable", one(m.WebhookEndpoint))
 
     def _deliveries(self, endpoint_id: str, status: str | None, limit: int | None) -> Any:
@@ -222,24 +227,24 @@ class Messaging(Namespace):
         status: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-    ) -> Any:
+    ) -> Page[m.WebhookDelivery]:
         operation = self._deliveries(endpoint_id, status, limit)
         return self._transport.run(operation.with_params(cursor=cursor))
 
     def iter_webhook_deliveries(
         self, endpoint_id: str, *, status: str | None = None, page_size: int = 100
-    ) -> Any:
+    ) -> Iterator[m.WebhookDelivery]:
         return self._transport.iterate(self._deliveries(endpoint_id, status, page_size))
 
-    def replay_webhook_delivery(self, endpoint_id: str, delivery_id: str) -> Any:
+    def replay_webhook_delivery(self, endpoint_id: str, delivery_id: str) -> m.WebhookDelivery:
         path = f"/webhooks/{endpoint_id}/deliveries/{delivery_id}/replay"
         return self._run("POST", path, one(m.WebhookDelivery))
 
-    def list_connections(self) -> Any:
+    def list_connections(self) -> list[m.Connection]:
         """Carrier connections (scope `operator:carriers:read`)."""
         return self._run("GET", "/connections", listed(m.Connection))
 
-    def list_routes(self) -> Any:
+    def list_routes(self) -> list[m.Route]:
         return self._run("GET", "/routes", listed(m.Route))
 
 
@@ -248,7 +253,7 @@ class Outreach(Namespace):
 
     dialect, prefix = "outreach", "/v1/accounts"
 
-    def list_account_groups(self) -> Any:
+    def list_account_groups(self) -> list[m.AccountGroup]:
         """The groups this key was granted."""
         return self._run("GET", "", listed(m.AccountGroup, key="items"))
 
@@ -272,14 +277,16 @@ class AccountGroupScope(Namespace):
         *,
         default_country: str | None = None,
         idempotency_key: str | None = None,
-    ) -> Any:
+    ) -> m.LeadImport:
         """Leads as the API spells them (`phone`, `firstName`, …); answers `LeadImport`."""
         body = drop_none(leads=list(leads), defaultCountry=default_country)
         return self._run(
             "POST", "/leads", one(m.LeadImport), json=body, idempotency_key=idempotency_key
         )
 
-    def import_leads_csv(self, csv_text: str, *, default_country: str | None = None) -> Any:
+    def import_leads_csv(
+        self, csv_text: str, *, default_country: str | None = None
+    ) -> m.LeadImport:
         params = drop_none(defaultCountry=default_country)
         return self._run(
             "POST",
@@ -293,16 +300,16 @@ class AccountGroupScope(Namespace):
     def _leads(self, limit: int | None) -> Operation[Any]:
         return self._op("GET", "/leads", paged(m.Lead), params=drop_none(limit=limit))
 
-    def list_leads(self, *, limit: int | None = None, cursor: str | None = None) -> Any:
+    def list_leads(self, *, limit: int | None = None, cursor: str | None = None) -> Page[m.Lead]:
         return self._transport.run(self._leads(limit).with_params(cursor=cursor))
 
-    def iter_leads(self, *, page_size: int = 200) -> Any:
+    def iter_leads(self, *, page_size: int = 200) -> Iterator[m.Lead]:
         return self._transport.iterate(self._leads(page_size))
 
-    def get_lead(self, lead_id: str) -> Any:
+    def get_lead(self, lead_id: str) -> m.Lead:
         return self._run("GET", f"/leads/{lead_id}", one(m.Lead))
 
-    def get_conversation(self, lead_id: str) -> Any:
+    def get_conversation(self, lead_id: str) -> list[m.ConversationMessage]:
         """The lead's messages and replies, oldest first."""
         read = listed(m.ConversationMessage, key="items")
         return self._run("GET", f"/leads/{lead_id}/conversation", read)
@@ -315,7 +322,7 @@ class AccountGroupScope(Namespace):
         workflow: Mapping[str, Any] | None = None,
         idempotency_key: str | None = None,
         **fields: Any,
-    ) -> Any:
+    ) -> m.OutreachCampaign:
         """A draft campaign; `fields` in camelCase as the API spells them
         (`description`, `outreachLanguage`, `autoCancelOnMessageReceived`, `dailySendCap`…)."""
         body = drop_none(name=name, senderId=sender_id, workflow=workflow, **fields)
@@ -333,23 +340,25 @@ class AccountGroupScope(Namespace):
 
     def list_campaigns(
         self, *, status: str | None = None, limit: int | None = None, cursor: str | None = None
-    ) -> Any:
+    ) -> Page[m.OutreachCampaign]:
         return self._transport.run(self._campaigns(status, limit).with_params(cursor=cursor))
 
-    def iter_campaigns(self, *, status: str | None = None, page_size: int = 100) -> Any:
+    def iter_campaigns(
+        self, *, status: str | None = None, page_size: int = 100
+    ) -> Iterator[m.OutreachCampaign]:
         return self._transport.iterate(self._campaigns(status, page_size))
 
-    def get_campaign(self, campaign_id: str) -> Any:
+    def get_campaign(self, campaign_id: str) -> m.OutreachCampaign:
         return self._run("GET", f"/campaigns/{campaign_id}", one(m.OutreachCampaign))
 
-    def get_workflow(self, campaign_id: str) -> Any:
+    def get_workflow(self, campaign_id: str) -> m.Workflow:
         return self._run("GET", f"/campaigns/{campaign_id}/workflow", one(m.Workflow))
 
-    def replace_workflow(self, campaign_id: str, steps: Sequence[Mapping[str, Any]]) -> Any:
+    def replace_workflow(self, campaign_id: str, steps: Sequence[Mapping[str, Any]]) -> m.Workflow:
         path = f"/campaigns/{campaign_id}/workflow"
         return self._run("PUT", path, one(m.Workflow), json={"steps": list(steps)})
 
-    def select_leads(self, campaign_id: str, lead_ids: Iterable[str]) -> Any:
+    def select_leads(self, campaign_id: str, lead_ids: Iterable[str]) -> m.LeadSelection:
         path = f"/campaigns/{campaign_id}/leads"
         body = {"leadIds": list(lead_ids)}
         return self._run("POST", path, one(m.LeadSelection), json=body)
@@ -360,27 +369,29 @@ class AccountGroupScope(Namespace):
 
     def list_campaign_leads(
         self, campaign_id: str, *, limit: int | None = None, cursor: str | None = None
-    ) -> Any:
+    ) -> Page[m.CampaignLead]:
         operation = self._campaign_leads(campaign_id, limit)
         return self._transport.run(operation.with_params(cursor=cursor))
 
-    def iter_campaign_leads(self, campaign_id: str, *, page_size: int = 200) -> Any:
+    def iter_campaign_leads(
+        self, campaign_id: str, *, page_size: int = 200
+    ) -> Iterator[m.CampaignLead]:
         return self._transport.iterate(self._campaign_leads(campaign_id, page_size))
 
     def _act(self, campaign_id: str, action: str) -> Any:
         path = f"/campaigns/{campaign_id}/{action}"
         return self._run("POST", path, one(m.OutreachCampaign))
 
-    def start_campaign(self, campaign_id: str) -> Any:
+    def start_campaign(self, campaign_id: str) -> m.OutreachCampaign:
         return self._act(campaign_id, "start")
 
-    def pause_campaign(self, campaign_id: str) -> Any:
+    def pause_campaign(self, campaign_id: str) -> m.OutreachCampaign:
         return self._act(campaign_id, "pause")
 
-    def resume_campaign(self, campaign_id: str) -> Any:
+    def resume_campaign(self, campaign_id: str) -> m.OutreachCampaign:
         return self._act(campaign_id, "resume")
 
-    def cancel_campaign(self, campaign_id: str) -> Any:
+    def cancel_campaign(self, campaign_id: str) -> m.OutreachCampaign:
         return self._act(campaign_id, "cancel")
 
 
@@ -389,7 +400,7 @@ class Voice(Namespace):
 
     dialect, prefix = "voice", "/v1"
 
-    def create_agent(self, *, name: str, greeting: str, message: str, **fields: Any) -> Any:
+    def create_agent(self, *, name: str, greeting: str, message: str, **fields: Any) -> m.Agent:
         """`fields`: language, voice, questions, voicemail, outcome_labels,
         max_call_duration_seconds (as the API spells them)."""
         body = drop_none(name=name, greeting=greeting, message=message, **fields)
@@ -398,20 +409,20 @@ class Voice(Namespace):
     def _agents(self, limit: int | None) -> Operation[Any]:
         return self._op("GET", "/agents", paged(m.Agent), params=drop_none(limit=limit))
 
-    def list_agents(self, *, limit: int | None = None, cursor: str | None = None) -> Any:
+    def list_agents(self, *, limit: int | None = None, cursor: str | None = None) -> Page[m.Agent]:
         return self._transport.run(self._agents(limit).with_params(cursor=cursor))
 
-    def iter_agents(self, *, page_size: int = 100) -> Any:
+    def iter_agents(self, *, page_size: int = 100) -> Iterator[m.Agent]:
         return self._transport.iterate(self._agents(page_size))
 
-    def get_agent(self, agent_id: str) -> Any:
+    def get_agent(self, agent_id: str) -> m.Agent:
         return self._run("GET", f"/agents/{agent_id}", one(m.Agent))
 
-    def add_phone_number(self, phone_number: str, *, label: str | None = None) -> Any:
+    def add_phone_number(self, phone_number: str, *, label: str | None = None) -> m.PhoneNumber:
         body = drop_none(phone_number=phone_number, label=label)
         return self._run("POST", "/phone-numbers", one(m.PhoneNumber), json=body)
 
-    def list_phone_numbers(self) -> Any:
+    def list_phone_numbers(self) -> list[m.PhoneNumber]:
         return self._run("GET", "/phone-numbers", listed(m.PhoneNumber))
 
     def create_campaign(
@@ -423,7 +434,7 @@ class Voice(Namespace):
         leads: Iterable[Mapping[str, Any]] = (),
         idempotency_key: str | None = None,
         **fields: Any,
-    ) -> Any:
+    ) -> m.VoiceCampaign:
         """`fields`: max_concurrent_calls, retry, schedule, calling_hours, default_country,
         status ("draft" to add leads first) — as the API spells them."""
         body = drop_none(
@@ -447,29 +458,31 @@ class Voice(Namespace):
 
     def list_campaigns(
         self, *, status: str | None = None, limit: int | None = None, cursor: str | None = None
-    ) -> Any:
+    ) -> Page[m.VoiceCampaign]:
         return self._transport.run(self._campaigns(status, limit).with_params(cursor=cursor))
 
-    def iter_campaigns(self, *, status: str | None = None, page_size: int = 100) -> Any:
+    def iter_campaigns(
+        self, *, status: str | None = None, page_size: int = 100
+    ) -> Iterator[m.VoiceCampaign]:
         return self._transport.iterate(self._campaigns(status, page_size))
 
-    def get_campaign(self, campaign_id: str) -> Any:
+    def get_campaign(self, campaign_id: str) -> m.VoiceCampaign:
         return self._run("GET", f"/campaigns/{campaign_id}", one(m.VoiceCampaign))
 
-    def update_campaign(self, campaign_id: str, **changes: Any) -> Any:
+    def update_campaign(self, campaign_id: str, **changes: Any) -> m.VoiceCampaign:
         """PATCH: max_concurrent_calls, retry, schedule, calling_hours, name, agent_id,
         from_phone_number, status (paused, active, cancelled)."""
         path = f"/campaigns/{campaign_id}"
         return self._run("PATCH", path, one(m.VoiceCampaign), json=changes)
 
-    def pause_campaign(self, campaign_id: str) -> Any:
+    def pause_campaign(self, campaign_id: str) -> m.VoiceCampaign:
         return self.update_campaign(campaign_id, status="paused")
 
-    def resume_campaign(self, campaign_id: str) -> Any:
+    def resume_campaign(self, campaign_id: str) -> m.VoiceCampaign:
         """Resume a paused campaign, or launch a draft."""
         return self.update_campaign(campaign_id, status="active")
 
-    def cancel_campaign(self, campaign_id: str) -> Any:
+    def cancel_campaign(self, campaign_id: str) -> m.VoiceCampaign:
         return self.update_campaign(campaign_id, status="cancelled")
 
     def add_leads(
@@ -478,13 +491,13 @@ class Voice(Namespace):
         leads: Iterable[Mapping[str, Any]],
         *,
         default_country: str | None = None,
-    ) -> Any:
+    ) -> m.LeadsAdded:
         body = drop_none(leads=list(leads), default_country=default_country)
         return self._run("POST", f"/campaigns/{campaign_id}/leads", one(m.LeadsAdded), json=body)
 
     def add_leads_csv(
         self, campaign_id: str, csv_text: str, *, default_country: str | None = None
-    ) -> Any:
+    ) -> m.LeadsAdded:
         return self._run(
             "POST",
             f"/campaigns/{campaign_id}/leads",
@@ -506,11 +519,11 @@ class Voice(Namespace):
         status: str | None = None,
         limit: int | None = None,
         cursor: str | None = None,
-    ) -> Any:
+    ) -> Page[m.Call]:
         operation = self._calls(campaign_id, status, limit)
         return self._transport.run(operation.with_params(cursor=cursor))
 
     def iter_calls(
         self, campaign_id: str, *, status: str | None = None, page_size: int = 200
-    ) -> Any:
+    ) -> Iterator[m.Call]:
         return self._transport.iterate(self._calls(campaign_id, status, page_size))

@@ -164,3 +164,23 @@ def test_outreach_campaign_commands_find_the_key_s_account_group(herald: Running
         assert "cancelled" in run(env, "outreach-campaign", "cancel", campaign.id).stdout
         watched = run(env, "outreach-campaign", "watch", campaign.id, "--json")
     assert json.loads(watched.stdout)["campaign"]["status"] == "cancelled"
+
+
+def test_a_file_is_cut_in_batches_of_at_most_1000_none_below_the_api_s_least_of_2() -> None:
+    from herald.cli.campaigns import batches
+
+    numbers = [str(n) for n in range(2001)]
+    assert [len(b) for b in batches(numbers, 1000)] == [1000, 999, 2]
+    assert [len(b) for b in batches(numbers[:2000], 1000)] == [1000, 1000]
+    assert [n for chunk in batches(numbers, 1000) for n in chunk] == numbers
+
+
+def test_numbers_are_read_from_a_plain_list_or_a_csv_s_phone_column(tmp_path: Path) -> None:
+    from herald.cli.campaigns import read_numbers
+
+    plain = tmp_path / "plain.txt"
+    plain.write_text("+244990000001\n\n990000002\n+244990000001\n")
+    table = tmp_path / "table.csv"
+    table.write_text("name,Phone_Number\nAna,+244990000003\nRui,990000004\n")
+    assert read_numbers(plain) == ["+244990000001", "990000002"]
+    assert read_numbers(table) == ["+244990000003", "990000004"]

@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -238,3 +239,24 @@ def test_the_batch_rate_limit_is_a_rate_limited_error_with_retry_after_when_not_
             client.messaging.send_batch(**body)
     assert limited.value.retry_after is not None and 0 < limited.value.retry_after <= 60
     assert limited.value.code == "RATE_LIMIT_EXCEEDED" and limited.value.trace_id
+
+
+def test_a_key_still_in_use_by_the_first_attempt_is_retried_until_that_one_has_answered(
+    scripted: tuple[str, list[Script]],
+) -> None:
+    url, current = scripted
+    in_use = {"code": "IDEMPOTENCY_KEY_IN_USE", "message": "Still running.", "status": 409}
+    current.append(Script((409, {}, in_use), (202, {}, ACCEPTED)))
+    assert batch(Herald(url, "hk_test", retry=FAST)).campaign_id == CAMPAIGN_ID
+    assert len({headers["Idempotency-Key"] for _, _, headers in current[0].seen}) == 1
+
+
+def test_retry_after_is_read_as_seconds_or_as_an_http_date() -> None:
+    from email.utils import format_datetime
+
+    from herald.client.core import parse_retry_after
+
+    in_a_minute = format_datetime(datetime.now(UTC) + timedelta(seconds=60), usegmt=True)
+    assert parse_retry_after("7") == 7.0
+    assert 55 < (parse_retry_after(in_a_minute) or 0) <= 60
+    assert parse_retry_after("soon") is None and parse_retry_after(None) is None

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from client_kit import account_group, served
 from herald.cli.main import app
 from herald.client import Herald
-from support import HeraldFactory, RunningHerald, Tenant
+from support import HeraldFactory, RunningHerald, Tenant, wait_until
 
 FINAL = ("DELIVERED", "FAILED", "UNDELIVERED", "EXPIRED", "REJECTED", "CANCELLED")
 
@@ -184,3 +184,21 @@ def test_numbers_are_read_from_a_plain_list_or_a_csv_s_phone_column(tmp_path: Pa
     table.write_text("name,Phone_Number\nAna,+244990000003\nRui,990000004\n")
     assert read_numbers(plain) == ["+244990000001", "990000002"]
     assert read_numbers(table) == ["+244990000003", "990000004"]
+
+
+def test_campaign_send_says_it_waits_out_the_batch_rate_limit_and_sends_every_batch(
+    make_herald: HeraldFactory, tmp_path: Path
+) -> None:
+    herald = make_herald(batch_rate_limit="1 per 2 seconds")
+    tenant = herald.tenant()
+    numbers = tmp_path / "four.txt"
+    numbers.write_text("+244990000001\n+244990000002\n+244990000003\n+244990000004\n")
+    with served(herald) as url:
+        env = {"HERALD_URL": url, "HERALD_API_KEY": tenant.api_key}
+        args = ["campaign", "send", "--file", str(numbers), "--content", "Hi", "--json"]
+        sent = run(env, *args, "--remitter-id", tenant.remitter_id, "--batch-size", "2")
+    assert sent.exit_code == 0, sent.output
+    assert "rate limited: waiting" in sent.stderr
+    result = json.loads(sent.stdout)
+    assert len(result["campaign_ids"]) == 2 and result["numbers"] == 4
+    wait_until(lambda: len(herald.messages(tenant)) == 4)

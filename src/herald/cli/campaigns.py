@@ -3,6 +3,8 @@ messaging API (/c/v1) of the server at HERALD_URL, with the key in HERALD_API_KE
 
 from __future__ import annotations
 
+import time
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -22,6 +24,7 @@ messages_app = typer.Typer(
 )
 
 MAX_BATCH = 1000  # the API's most recipients per batch
+MAX_WAITS = 60  # rate-limit waits per batch before giving up
 FINAL_CAMPAIGN = {"COMPLETED", "CANCELLED", "FAILED"}
 FINAL_MESSAGE = ("DELIVERED", "FAILED", "UNDELIVERED", "EXPIRED", "REJECTED", "CANCELLED")
 COLUMNS = ("id", "name", "status", "total_estimated_recipients", "created_at")
@@ -85,19 +88,14 @@ def send(
         fail(f"{file} holds {len(numbers)} number(s); a campaign needs at least 2")
     chunks = batches(numbers, batch_size)
     title = name or file.stem
-    # The batch limit is 10 requests a minute: wait as long as Retry-After says, many times.
-    herald = connect(RetryPolicy(max_retries=30, max_retry_after=120))
+    # A 429 with Retry-After comes back to us (max_retry_after=0) so that the wait is said.
+    herald = connect(RetryPolicy(max_retry_after=0))
     ids: list[str] = []
     with reporting():
         for index, chunk in enumerate(chunks, start=1):
             label = title if len(chunks) == 1 else f"{title} ({index}/{len(chunks)})"
-            accepted = herald.messaging.send_batch(
-                name=label,
-                remitter_id=remitter_id,
-                content=content,
-                recipients=chunk,
-                country_alpha2=country,
-            )
+            body = {"name": label, "remitter_id": remitter_id, "content": content}
+            accepted = _send_batch(herald, body | {"country_alpha2": country}, chunk)
             ids.append(accepted.campaign_id)
             if not as_json:
                 typer.echo(f"accepted {accepted.campaign_id}: {label}, {len(chunk)} numbers")
@@ -106,6 +104,22 @@ def send(
             result |= _watch(herald, ids, interval, bars=not as_json)
     if as_json:
         print_json(result)
+
+
+def _send_batch(herald: Herald, body: dict[str, Any], recipients: list[str]) -> Any:
+    """Send one batch, waiting out the batch rate limit (10 a minute by default) as often as
+    the server asks; one Idempotency-Key for all the tries, so it is accepted at most once."""
+    from herald.client import RateLimited
+
+    key = str(uuid.uuid4())
+    for _ in range(MAX_WAITS):
+        try:
+            return herald.messaging.send_batch(**body, recipients=recipients, idempotency_key=key)
+        except RateLimited as limited:
+            wait = limited.retry_after or 1.0
+            typer.echo(f"rate limited: waiting {wait:.0f} s as the server asks", err=True)
+            time.sleep(wait)
+    return herald.messaging.send_batch(**body, recipients=recipients, idempotency_key=key)
 
 
 @campaign_app.command("watch")

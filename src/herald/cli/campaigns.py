@@ -169,11 +169,16 @@ def snapshot_of(campaigns: list[Any]) -> Snapshot:
     done = all(c.status in FINAL_CAMPAIGN for c in campaigns) and final == total
     bars = [
         Bar("accepted", processed, submitted, f"{total} messages"),
-        Bar("sent", total - pending, total),
+        Bar("sent", total - pending, total, _paused(campaigns)),
         Bar("final", final, total, f"{delivered} delivered, {final - delivered} not"),
     ]
     summary = f"{final} of {total} messages final: {delivered} delivered, {final - delivered} not"
     return Snapshot(bars, done, summary)
+
+
+def _paused(campaigns: list[Any]) -> str:
+    paused = sum(c.status == "PAUSED" for c in campaigns)
+    return f"{paused} campaign(s) paused" if paused else ""
 
 
 @campaign_app.command("list")

@@ -9,6 +9,7 @@ import typer
 
 from herald.settings import Settings
 
+from .api_commands import register as register_api_commands
 from .billing import price_app, wallet_app
 from .connections import connection_app, route_app
 from .outreach import account_group_app
@@ -31,6 +32,7 @@ app.add_typer(simulator_app, name="simulator")
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(account_group_app, name="account-group")
 app.add_typer(voice_app, name="voice")
+register_api_commands(app)  # campaign, messages, voice-campaign, outreach-campaign (HTTP)
 
 
 @app.callback()

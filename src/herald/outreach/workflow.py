@@ -20,7 +20,8 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from herald.errors import ValidationFailed
-from herald.outreach.templates import template_error
+from herald.messaging.encoding import too_long
+from herald.outreach.templates import static_text, template_error
 
 MAX_STEPS = 20
 MAX_WAIT = timedelta(days=90)
@@ -122,6 +123,18 @@ class Workflow(Shape):
 
     def stored(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def too_long(self, max_segments: int) -> dict[str, str]:
+        """SMS templates whose text alone, before any lead field, is already too long."""
+        found = {}
+        for index, step in enumerate(self.steps):
+            if not isinstance(step, SendStep) or step.channel != "SMS":
+                continue
+            for language, source in step.templates.items():
+                problem = too_long(static_text(source), max_segments)
+                if problem:
+                    found[f"workflow.steps.{index}.templates.{language}"] = problem
+        return found
 
     def missing_language(self, language: str) -> int | None:
         """The index of the first send step without a template for `language`."""

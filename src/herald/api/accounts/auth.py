@@ -27,7 +27,7 @@ from herald.tenancy.service import Principal
 api_key_header = APIKeyHeader(name="X-API-KEY", auto_error=False)
 bearer = HTTPBearer(auto_error=False)
 
-ID_MESSAGE = "Value must be a UUID (version 7)."
+ID_MESSAGE = "Must be a valid UUID v7, such as 019b4b56-e704-7c30-83a0-527df63c3e00."
 
 
 @dataclass(frozen=True, slots=True)

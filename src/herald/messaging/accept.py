@@ -24,6 +24,9 @@ from herald.routing import service as routing
 from herald.tenancy.service import Principal, approved_remitter
 
 SINGLE_MESSAGE_PRIORITY = 10
+SINGLE_MESSAGE_UNPAID = (
+    "Your account balance is too low to send this message. Please top up your credits."
+)
 BATCH_PRIORITY = 0
 
 
@@ -139,14 +142,17 @@ def send_message(
         external_id=request.external_id,
         contact_id=request.contact_id,
     )
-    billing.debit(
-        session,
-        clock,
-        principal.billing_account_id,
-        row["cost_micros"],
-        f"debit:message:{row['id']}",
-        f"Message to {row['e164_format']}",
-    )
+    try:
+        billing.debit(
+            session,
+            clock,
+            principal.billing_account_id,
+            row["cost_micros"],
+            f"debit:message:{row['id']}",
+            f"Message to {row['e164_format']}",
+        )
+    except InsufficientFunds as exc:
+        raise InsufficientFunds(SINGLE_MESSAGE_UNPAID) from exc
     repository.insert_messages(session, [row])
     message = repository.get_message(session, principal.organization_id, row["id"])
     assert message is not None

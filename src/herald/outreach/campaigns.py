@@ -165,7 +165,9 @@ def select_leads(
     known = repository.existing_lead_ids(session, group.id, wanted)
     unknown = [str(id) for id in wanted if id not in known]
     if unknown:
-        raise ValidationFailed({"leadIds": f"No such leads in this account group: {unknown[:5]}."})
+        raise ValidationFailed(
+            {"leadIds": "No such leads in this account group: " + ", ".join(unknown[:5]) + "."}
+        )
     already = repository.enrolled_lead_ids(session, campaign.id, wanted)
     now = clock.now()
     rows = [_enrollment_row(campaign, lead_id, now) for lead_id in wanted if lead_id not in already]

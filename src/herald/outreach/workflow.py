@@ -63,7 +63,7 @@ class SendingHours(Shape):
     @model_validator(mode="after")
     def _ordered(self) -> SendingHours:
         if self.start >= self.end:
-            raise ValueError("start must be before end (windows do not cross midnight).")
+            raise ValueError("The start must be before the end (a window cannot cross midnight).")
         return self
 
 
@@ -163,4 +163,4 @@ def parse(raw: Any) -> Workflow:
         for error in exc.errors():
             loc = ".".join(str(p) for p in error["loc"] if p not in ("send", "wait"))
             fields.setdefault(loc or "workflow", str(error["msg"]).removeprefix("Value error, "))
-        raise ValidationFailed(fields, "The workflow is not valid.") from exc
+        raise ValidationFailed(fields, "The workflow is not valid: see the fields.") from exc

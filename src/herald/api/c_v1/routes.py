@@ -30,6 +30,8 @@ from .schemas import (
     BatchCampaignIn,
     CampaignList,
     CampaignOut,
+    DroppedRecipientList,
+    DroppedRecipientOut,
     MessageList,
     MessageOut,
     MessagePartList,
@@ -116,6 +118,44 @@ def _campaign_out(session: Session, organization_id: uuid.UUID, id: uuid.UUID) -
     campaign = queries.get_campaign(session, organization_id, id)
     remitters = queries.remitters_of(session, {campaign.remitter_id})
     return presenters.campaign_out(campaign, queries.tally(session, id), remitters)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/dropped-recipients",
+    response_model=DroppedRecipientList,
+    summary="List Dropped Recipients",
+)
+def list_dropped_recipients(
+    request: Request,
+    campaign_id: str,
+    principal: CampaignRead,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> DroppedRecipientList:
+    """The recipients of a batch that got no message and were not billed, in the order they
+    were submitted, each with its reason: `NOT_A_PHONE_NUMBER`, `INVALID_NUMBER`,
+    `DUPLICATE` or `OPTED_OUT`. Empty until the campaign has been expanded."""
+    id = path_id(campaign_id, "campaign_id")
+    with container(request).db.reading() as session:
+        found = queries.dropped_recipients(
+            session, principal.organization_id, id, after=cursor_id(cursor), limit=limit + 1
+        )
+    page = found[:limit]
+    has_more = len(found) > limit
+    return DroppedRecipientList(
+        data=[
+            DroppedRecipientOut(
+                position=d.position,
+                recipient=d.recipient,
+                e164_format=d.e164_format,
+                reason=d.reason,
+            )
+            for d in page
+        ],
+        pagination=Pagination(
+            limit=limit, next_cursor=str(page[-1].id) if has_more else None, has_more=has_more
+        ),
+    )
 
 
 ControlAction = Callable[[Session, Clock, uuid.UUID, uuid.UUID], object]

@@ -152,6 +152,18 @@ class MessageList(BaseModel):
     pagination: Pagination
 
 
+class DroppedRecipientOut(BaseModel):
+    position: int = Field(description="Index of the number in the submitted `recipients`.")
+    recipient: str = Field(description="The number as submitted.")
+    e164_format: str | None = Field(description="Its E.164 form, when it has one.")
+    reason: Literal["NOT_A_PHONE_NUMBER", "INVALID_NUMBER", "DUPLICATE", "OPTED_OUT"]
+
+
+class DroppedRecipientList(BaseModel):
+    data: list[DroppedRecipientOut]
+    pagination: Pagination
+
+
 class ErrorOut(BaseModel):
     code: str
     message: str

@@ -159,7 +159,7 @@ class VoiceCallingHoursIn(Strict):
     @model_validator(mode="after")
     def _ends_after_start(self) -> VoiceCallingHoursIn:
         if self.end <= self.start:
-            raise ValueError("end must be later than start")
+            raise ValueError("The end must be later than the start.")
         return self
 
 

@@ -9,7 +9,6 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import parse_qsl
 
 import phonenumbers
 from fastapi import Request
@@ -62,6 +61,12 @@ async def reject_nul(request: Request) -> None:
     content_type = request.headers.get("content-type", "")
     if request.method in ("GET", "HEAD", "DELETE", "OPTIONS") and not content_type:
         return
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        # FastAPI has read the form already (the stream is gone); its parse is cached.
+        form = await request.form()
+        texts = {k: v for k, v in form.multi_items() if isinstance(v, str)}
+        _raise_for(nul_paths(texts, ""))
+        return
     body = await request.body()
     if not body:
         return
@@ -71,9 +76,6 @@ async def reject_nul(request: Request) -> None:
         except ValueError:
             return  # not JSON: the route's own validation says so
         _raise_for(nul_paths(parsed, ""))
-    elif content_type.startswith("application/x-www-form-urlencoded"):
-        pairs = parse_qsl(body.decode("latin-1"), keep_blank_values=True)
-        _raise_for(nul_paths(dict(pairs), ""))
     elif not content_type.startswith("text/csv") and b"\x00" in body:
         raise ValidationFailed({"body": NUL_MESSAGE})
 

@@ -35,7 +35,8 @@ def decode(raw: bytes, max_lines: int) -> str:
 def records(text: str, max_lines: int) -> tuple[list[str], list[tuple[int, Record]]]:
     """The header and every non-empty line as (line number, {column: cell}); a cell missing
     at the end of a line reads as ""."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
+    # strict: a quote left open is an error, not a cell that swallows the rest of the file.
+    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")), strict=True)
     header: list[str] = []
     found: list[tuple[int, Record]] = []
     try:

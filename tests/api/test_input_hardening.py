@@ -163,6 +163,24 @@ def test_a_nul_in_a_batch_recipient_names_the_item(herald: RunningHerald) -> Non
     }
 
 
+@pytest.mark.parametrize("content_type", [None, "application/octet-stream", "text/plain"])
+def test_a_nul_in_json_sent_with_another_content_type_is_refused_too(
+    herald: RunningHerald, content_type: str | None
+) -> None:
+    from voice_kit import Voice
+
+    voice = Voice(herald, herald.tenant())
+    campaign_id = voice.campaign(["+351912340900"], status="draft")
+    headers = dict(voice.headers)
+    if content_type:
+        headers["Content-Type"] = content_type
+    body = b'{"leads": [{"phone_number": "+351912340901", "name": "A\\u0000"}]}'
+    response = herald.client.post(
+        f"/v1/campaigns/{campaign_id}/leads", content=body, headers=headers
+    )
+    assert "leads.0.name" in _refused(response)
+
+
 # -- dates and times ---------------------------------------------------------------------
 
 BAD_INSTANTS = [

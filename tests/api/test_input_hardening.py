@@ -155,6 +155,32 @@ def test_a_nul_in_a_query_or_path_parameter_is_refused_naming_it(herald: Running
     assert "campaign_id" in _refused(response)
 
 
+def test_complete_valid_requests_with_one_nul_store_nothing(herald: RunningHerald) -> None:
+    """What reached PostgreSQL before and answered 500: a body valid in every other way."""
+    from voice_kit import Voice
+
+    desk = open_desk(herald)
+    tenant = desk.tenant
+    batch = herald.batch(tenant, ["+244990000001", "+244990000002"], name="Promo\x00")
+    assert batch.json()["fields"] == {"name": "Must not contain the NUL character (U+0000)."}
+    voice = Voice(herald, tenant)
+    assert "greeting" in _refused(
+        herald.client.post(
+            "/v1/agents",
+            json={"name": "A", "greeting": "Hi\x00", "message": "M"},
+            headers=voice.headers,
+        )
+    )
+    lead = {"phone_number": "+351912340900", "variables": {"plan": "gold\x00"}}
+    assert "leads.0.variables.plan" in _refused(voice.create([lead]))
+    imported = desk.call(
+        "POST", "/leads", json={"leads": [{"phone": "+244990000001", "firstName": "Ana\x00"}]}
+    )
+    assert "leads.0.firstName" in _refused(imported)
+    assert herald.client.get("/c/v1/campaigns", headers=tenant.headers).json()["data"] == []
+    assert desk.data("GET", "/leads")["items"] == []
+
+
 def test_a_nul_in_a_batch_recipient_names_the_item(herald: RunningHerald) -> None:
     tenant = herald.tenant()
     response = herald.batch(tenant, ["+244990000001", "+24499\x000000002"])
@@ -346,3 +372,14 @@ def test_a_single_message_the_wallet_cannot_pay_is_402_in_its_own_words(
     assert response.json()["message"] == (
         "Your account balance is too low to send this message. Please top up your credits."
     )
+
+
+def test_a_nul_in_an_idempotency_key_is_refused(herald: RunningHerald) -> None:
+    tenant = herald.tenant()
+    response = herald.client.post(
+        "/c/v1/campaigns/batch",
+        json={},
+        headers={**tenant.headers, "Idempotency-Key": "key\x00one"},
+    )
+    assert response.status_code == 422
+    assert "NUL" in response.json()["fields"]["Idempotency-Key"]

@@ -278,6 +278,33 @@ def test_a_voice_schedule_is_checked_on_create_and_on_patch(
     assert "UTC offset" in patched.json()["error"]["fields"]["schedule.start_at"]
 
 
+def test_every_date_input_in_the_contract_refuses_a_time_without_offset(
+    herald: RunningHerald,
+) -> None:
+    """Found in /openapi.json, so a date input added later must follow the same rule."""
+    desk = open_desk(herald)
+    spec = herald.client.get("/openapi.json").json()
+    checked = []
+    for method, path, operation in _operations(spec):
+        url = _concrete(path, desk.group_id)
+        headers = _headers(path, desk.tenant)
+        for parameter in operation.get("parameters", []):
+            schema = _resolve(spec, parameter.get("schema", {}))
+            if schema.get("format") == "date-time":
+                params = {parameter["name"]: "2030-01-01T00:00:00"}
+                response = herald.client.request(method, url, params=params, headers=headers)
+                assert parameter["name"] in _refused(response)
+                checked.append(parameter["name"])
+        schema = _json_schema(operation)
+        for field, child in _string_fields(spec, schema) if schema else ():
+            if child.get("format") == "date-time":
+                body = _nest(field, "2030-01-01T00:00:00")
+                response = herald.client.request(method, url, json=body, headers=headers)
+                assert "UTC offset" in _refused(response), (path, field)
+                checked.append(".".join(field))
+    assert {"created_from", "received_to", "scheduled_at", "schedule.start_at"} <= set(checked)
+
+
 # -- formats in plain words --------------------------------------------------------------
 
 

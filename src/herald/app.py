@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 import structlog
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -25,6 +25,7 @@ from herald.api.c_v1.routes import router as c_v1_router
 from herald.api.c_v1.webhook_routes import router as c_v1_webhooks_router
 from herald.api.common import container, trace_id_for, validation_failed
 from herald.api.idempotency import IdempotencyMiddleware
+from herald.api.inputs import reject_nul
 from herald.api.observability import RequestObservability
 from herald.api.ratelimits import RateLimitMiddleware
 from herald.api.urgency import UrgentWrites
@@ -85,6 +86,8 @@ def create_app(
         version=__version__,
         description="Outreach campaign engine: the messaging API (/c/v1).",
         lifespan=lifespan,
+        # No route sees a NUL character: PostgreSQL cannot store one in text.
+        dependencies=[Depends(reject_nul)],
     )
     app.include_router(c_v1_router)
     app.include_router(c_v1_webhooks_router)

@@ -151,6 +151,7 @@ def outreach_loops(container: Container) -> list[WorkerLoop]:
                 timedelta(seconds=settings.lease_seconds),
                 settings.outreach_batch_size,
                 settings.outreach_sender_daily_cap,
+                settings.max_segments,
             ),
             settings.idle_poll_seconds,
         )

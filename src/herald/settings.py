@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from herald.messaging.encoding import DEFAULT_MAX_SEGMENTS
+
 WORKER_GROUPS = ("expand", "dispatch", "webhooks", "outreach", "voice", "housekeeping")
 
 
@@ -30,6 +32,10 @@ class Settings(BaseSettings):
     write_rate_limit: str = "120/minute"
     # Rate-limit counters in Redis, shared by every process (in memory when unset).
     redis_url: str | None = None
+
+    # Most SMS segments one message may take (carriers cap concatenation); longer content
+    # is refused with 422 wherever it is given.
+    max_segments: int = Field(default=DEFAULT_MAX_SEGMENTS, ge=1, le=255)
 
     # Idempotency-Key: how long the first response to a POST is replayed.
     idempotency_ttl_hours: float = 24.0

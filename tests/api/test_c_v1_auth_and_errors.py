@@ -13,6 +13,8 @@ from support import RunningHerald, wait_until
 
 NUMBERS = ["+244990000001", "+244990000002"]
 TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
+INVALID_KEY = "The provided API key is invalid or has been revoked."  # seed 003
+MISSING_KEY = "No API key: this API expects it in the X-API-KEY header."
 ENVELOPE_KEYS = {"code", "message", "status", "trace_id", "timestamp", "service"}
 
 
@@ -24,14 +26,23 @@ def _assert_envelope(body: dict[str, object], code: str, status: int) -> None:
     assert TIMESTAMP.match(str(body["timestamp"]))
 
 
-@pytest.mark.parametrize("key", [None, "", "hk_live_not-a-real-key"])
-def test_a_missing_or_unknown_key_is_401(herald: RunningHerald, key: str | None) -> None:
-    headers = {} if key is None else {"X-API-KEY": key}
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        ({"X-API-KEY": "hk_live_not-a-real-key"}, INVALID_KEY),
+        ({}, MISSING_KEY),
+        ({"X-API-KEY": ""}, MISSING_KEY),
+        ({"Authorization": "Bearer hk_live_in-the-wrong-header"}, MISSING_KEY),
+    ],
+)
+def test_an_unknown_key_is_401_and_a_missing_one_names_the_header(
+    herald: RunningHerald, headers: dict[str, str], message: str
+) -> None:
     response = herald.client.get(f"/c/v1/campaigns/{new_id()}", headers=headers)
     assert response.status_code == 401
     body = response.json()
     _assert_envelope(body, "AUTH_INVALID_API_KEY", 401)
-    assert body["message"] == "The provided API key is invalid or has been revoked."
+    assert body["message"] == message
 
 
 def test_a_revoked_key_is_401(herald: RunningHerald) -> None:

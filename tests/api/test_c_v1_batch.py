@@ -53,7 +53,7 @@ def _fields(response: Response) -> dict[str, str]:
         ({"channel_type": "WHATSAPP"}, "channel_type", "'SMS'"),
         ({"recipients": ["+244990000001"]}, "recipients", "at least 2 items"),
         ({"recipients": ["+244990000001"] * 1001}, "recipients", "at most 1000 items"),
-        ({"recipients": ["+244990000001", "call me"]}, "recipients.1", "should match pattern"),
+        ({"recipients": ["+244990000001", "call me"]}, "recipients.1", "Must be a phone number"),
         ({"name": ""}, "name", "at least 1 character"),
         ({"name": "n" * 201}, "name", "at most 200 characters"),
         ({"country_alpha2": "ao"}, "country_alpha2", "String should match pattern '^[A-Z]{2}$'."),

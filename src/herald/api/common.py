@@ -35,6 +35,8 @@ def trace_id_for(request: Request) -> str:
 def _field_message(error: dict[str, Any]) -> str:
     ctx = error.get("ctx") or {}
     kind = error.get("type", "")
+    if kind == "json_invalid":
+        return "The body is not valid JSON."
     if kind == "too_long" and "max_length" in ctx:
         return f"Ensure this value has at most {ctx['max_length']} items."
     if kind == "too_short" and "min_length" in ctx:

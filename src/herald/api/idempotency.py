@@ -43,8 +43,11 @@ class IdempotencyMiddleware:
         if key is None or caller is None:
             await self.app(scope, receive, send)
             return
-        if not 1 <= len(key) <= service.MAX_KEY_LENGTH:
-            error = ValidationFailed({"Idempotency-Key": "Use 1 to 255 characters."})
+        if not 1 <= len(key) <= service.MAX_KEY_LENGTH or "\x00" in key:
+            # PostgreSQL cannot store a NUL; some HTTP servers pass one through in a header.
+            error = ValidationFailed(
+                {"Idempotency-Key": "Use 1 to 255 characters, without the NUL character."}
+            )
             await self.render(request, error)(scope, receive, send)
             return
         body = await _read_body(receive)

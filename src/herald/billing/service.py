@@ -23,9 +23,11 @@ from herald.kit.db import on_commit
 from herald.kit.ids import new_id
 
 ANY = "*"
+# Seed 003's words for a refused batch; every other refusal says what it refused.
 INSUFFICIENT_FUNDS_MESSAGE = (
     "Your account balance is too low to process this batch request. Please top up your credits."
 )
+LOW_BALANCE_MESSAGE = "Your account balance is too low to pay for this. Please top up your credits."
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +100,7 @@ def debit(
         return
     now = clock.now()
     if not repository.withdraw(session, account_id, amount, now):
-        raise InsufficientFunds(INSUFFICIENT_FUNDS_MESSAGE)
+        raise InsufficientFunds(LOW_BALANCE_MESSAGE)
     repository.insert_entries(
         session, [_entry(account_id, "DEBIT", -amount, reference, description, now)]
     )

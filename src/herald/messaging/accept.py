@@ -17,12 +17,16 @@ from herald.inbound import service as inbound
 from herald.kit.clock import Clock
 from herald.kit.ids import new_id
 from herald.messaging import repository
+from herald.messaging.encoding import DEFAULT_MAX_SEGMENTS, too_long
 from herald.messaging.models import Campaign, CampaignStatus, Message, MessageStatus
 from herald.messaging.plan import PricedDestination, estimate_cost, plan_recipients
 from herald.routing import service as routing
 from herald.tenancy.service import Principal, approved_remitter
 
 SINGLE_MESSAGE_PRIORITY = 10
+SINGLE_MESSAGE_UNPAID = (
+    "Your account balance is too low to send this message. Please top up your credits."
+)
 BATCH_PRIORITY = 0
 
 
@@ -35,6 +39,7 @@ class BatchRequest:
     recipients: list[str]
     country_alpha2: str | None = None
     scheduled_at: datetime | None = None
+    max_segments: int = DEFAULT_MAX_SEGMENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +51,7 @@ class MessageRequest:
     country_alpha2: str | None = None
     external_id: str | None = None
     contact_id: uuid.UUID | None = None
+    max_segments: int = DEFAULT_MAX_SEGMENTS
 
 
 def accept_batch(
@@ -57,6 +63,7 @@ def accept_batch(
 ) -> Campaign:
     """Store the campaign for a worker to expand; refuse it (402) if the wallet cannot
     cover the estimated cost. Nothing slow or irreversible happens here."""
+    refuse_long_content(request.content, request.max_segments)
     approved_remitter(session, principal.organization_id, request.remitter_id, "remitter_id")
     estimate = estimate_cost(
         request.recipients,
@@ -103,6 +110,7 @@ def send_message(
     trigger_source: str = "API",
 ) -> Message:
     """Price, bill and queue one message now, ahead of batch traffic."""
+    refuse_long_content(request.content, request.max_segments)
     remitter = approved_remitter(
         session, principal.organization_id, request.remitter_id, "remitter_id"
     )
@@ -134,18 +142,27 @@ def send_message(
         external_id=request.external_id,
         contact_id=request.contact_id,
     )
-    billing.debit(
-        session,
-        clock,
-        principal.billing_account_id,
-        row["cost_micros"],
-        f"debit:message:{row['id']}",
-        f"Message to {row['e164_format']}",
-    )
+    try:
+        billing.debit(
+            session,
+            clock,
+            principal.billing_account_id,
+            row["cost_micros"],
+            f"debit:message:{row['id']}",
+            f"Message to {row['e164_format']}",
+        )
+    except InsufficientFunds as exc:
+        raise InsufficientFunds(SINGLE_MESSAGE_UNPAID) from exc
     repository.insert_messages(session, [row])
     message = repository.get_message(session, principal.organization_id, row["id"])
     assert message is not None
     return message
+
+
+def refuse_long_content(content: str, max_segments: int, field: str = "content") -> None:
+    problem = too_long(content, max_segments)
+    if problem:
+        raise ValidationFailed({field: problem})
 
 
 def message_row(

@@ -177,6 +177,21 @@ def _part_starts(text: str, encoding: Encoding, units: int) -> Sequence[int]:
     return _greedy_starts(_unit_costs(text, encoding), capacity)
 
 
+# Carriers cap concatenated SMS (often at 6 to 10 parts); HERALD_MAX_SEGMENTS changes it.
+DEFAULT_MAX_SEGMENTS: Final = 10
+
+
+def too_long(text: str, max_segments: int) -> str | None:
+    """Why `text` is too long for one message, or None."""
+    segments = analyse(text).segments
+    if segments <= max_segments:
+        return None
+    return (
+        f"Is {segments} SMS segments long; the most is {max_segments} "
+        "(HERALD_MAX_SEGMENTS). Shorten it."
+    )
+
+
 def analyse(text: str) -> TextInfo:
     """Encoding, unit count and number of SMS segments needed for ``text``."""
     encoding, units = _classify(text)

@@ -4,7 +4,8 @@ the wallet once, in one transaction, then the campaign is SENDING."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -14,10 +15,11 @@ from herald.errors import InsufficientFunds
 from herald.inbound import service as inbound
 from herald.kit.clock import Clock
 from herald.kit.db import Database
+from herald.kit.ids import new_id
 from herald.messaging import events, repository
 from herald.messaging.accept import BATCH_PRIORITY, message_row
 from herald.messaging.models import Campaign, CampaignStatus
-from herald.messaging.plan import Plan, plan_recipients
+from herald.messaging.plan import Dropped, Plan, plan_recipients
 from herald.routing import service as routing
 
 
@@ -77,6 +79,7 @@ def _write(session: Session, clock: Clock, campaign: Campaign, plan: Plan) -> No
             "suppressed": plan.suppressed,
         },
     }
+    repository.insert_dropped(session, [_dropped_row(campaign, d, now) for d in plan.dropped])
     if not plan.destinations:
         _fail(campaign, "NO_VALID_RECIPIENTS", campaign.status_note)
         return
@@ -111,6 +114,18 @@ def _write(session: Session, clock: Clock, campaign: Campaign, plan: Plan) -> No
     ]
     repository.insert_messages(session, rows)
     campaign.status = CampaignStatus.SENDING
+
+
+def _dropped_row(campaign: Campaign, dropped: Dropped, now: datetime) -> dict[str, Any]:
+    return {
+        "id": new_id(),
+        "campaign_id": campaign.id,
+        "position": dropped.position,
+        "recipient": dropped.recipient[:64],
+        "e164_format": dropped.e164,
+        "reason": dropped.reason,
+        "created_at": now,
+    }
 
 
 def _fail(campaign: Campaign, error_code: str, note: str | None) -> None:

@@ -129,6 +129,31 @@ class Message(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class DropReason(enum.StrEnum):
+    """Why a recipient of a batch got no message (it is not billed)."""
+
+    NOT_A_PHONE_NUMBER = "NOT_A_PHONE_NUMBER"  # no country's numbering plan can read it
+    INVALID_NUMBER = "INVALID_NUMBER"  # reads as a number, but no such number can exist
+    DUPLICATE = "DUPLICATE"  # the same number appeared earlier in the batch
+    OPTED_OUT = "OPTED_OUT"  # the person asked to receive nothing more
+
+
+class DroppedRecipient(Base):
+    """A recipient of a batch that expansion dropped, with its reason; written in the
+    transaction that writes the campaign's messages."""
+
+    __tablename__ = "dropped_recipients"
+    __table_args__ = (Index("ix_dropped_recipients_campaign", "campaign_id", "id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    campaign_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("campaigns.id"))
+    position: Mapped[int] = mapped_column(Integer)  # index in the submitted recipients
+    recipient: Mapped[str] = mapped_column(String(64))  # as submitted
+    e164_format: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class OrphanReceipt(Base):
     """A delivery receipt whose message is not known yet (it raced its submit response);
     kept and applied once the submit is recorded, never dropped."""

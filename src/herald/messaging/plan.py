@@ -7,7 +7,13 @@ from dataclasses import dataclass, field
 
 from herald.billing.service import PriceList
 from herald.messaging.encoding import TextInfo, analyse
-from herald.routing.numbers import CarrierDetector, Destination, likely_region
+from herald.messaging.models import DropReason
+from herald.routing.numbers import (
+    CarrierDetector,
+    Destination,
+    likely_region,
+    reads_as_number,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,13 +22,34 @@ class PricedDestination:
     cost_micros: int
 
 
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    position: int  # index in the submitted recipients
+    recipient: str
+    e164: str | None
+    reason: DropReason
+
+
 @dataclass(slots=True)
 class Plan:
     text: TextInfo
     destinations: list[PricedDestination] = field(default_factory=list)
-    invalid: int = 0
-    duplicates: int = 0
-    suppressed: int = 0
+    dropped: list[Dropped] = field(default_factory=list)
+
+    def _count(self, *reasons: DropReason) -> int:
+        return sum(1 for d in self.dropped if d.reason in reasons)
+
+    @property
+    def invalid(self) -> int:
+        return self._count(DropReason.NOT_A_PHONE_NUMBER, DropReason.INVALID_NUMBER)
+
+    @property
+    def duplicates(self) -> int:
+        return self._count(DropReason.DUPLICATE)
+
+    @property
+    def suppressed(self) -> int:
+        return self._count(DropReason.OPTED_OUT)
 
     @property
     def total_cost(self) -> int:
@@ -54,15 +81,17 @@ def plan_recipients(
     segments x the unit price of its country and carrier."""
     plan = Plan(text=analyse(content))
     seen: set[str] = set()
-    for number in raw:
+    for position, number in enumerate(raw):
         destination = detector.destination(number, default_region)
         if destination is None:
-            plan.invalid += 1
+            readable = reads_as_number(number, default_region)
+            reason = DropReason.INVALID_NUMBER if readable else DropReason.NOT_A_PHONE_NUMBER
+            plan.dropped.append(Dropped(position, number, None, reason))
         elif destination.e164 in seen:
-            plan.duplicates += 1
+            plan.dropped.append(Dropped(position, number, destination.e164, DropReason.DUPLICATE))
         elif destination.e164 in suppressed:
             seen.add(destination.e164)
-            plan.suppressed += 1
+            plan.dropped.append(Dropped(position, number, destination.e164, DropReason.OPTED_OUT))
         else:
             seen.add(destination.e164)
             unit = prices.unit_price(destination.country_alpha2, destination.carrier)

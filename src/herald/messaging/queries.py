@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from herald.errors import NotFound
 from herald.messaging import repository
-from herald.messaging.models import Campaign, Message, MessageStatus
+from herald.messaging.models import Campaign, DroppedRecipient, Message, MessageStatus
 from herald.messaging.repository import MessageFilter
 from herald.tenancy import repository as tenancy
 from herald.tenancy.models import Remitter
@@ -30,6 +30,19 @@ class Tally:
 
 def campaign_not_found() -> NotFound:
     return NotFound("The requested campaign resource tracking profile could not be found.")
+
+
+def dropped_recipients(
+    session: Session,
+    organization_id: uuid.UUID,
+    campaign_id: uuid.UUID,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+) -> list[DroppedRecipient]:
+    """What expansion dropped from a campaign of this tenant, in submission order."""
+    get_campaign(session, organization_id, campaign_id)  # 404 unless theirs
+    return repository.list_dropped(session, campaign_id, after=after, limit=limit)
 
 
 def message_not_found() -> NotFound:

@@ -28,6 +28,7 @@ from herald.messaging.models import (
     REFUNDABLE_STATUSES,
     Campaign,
     CampaignStatus,
+    DroppedRecipient,
     Message,
     MessageStatus,
     OrphanReceipt,
@@ -37,6 +38,7 @@ from herald.queue.stats import Backlog, backlog
 
 campaigns: Table = Campaign.__table__  # type: ignore[assignment]
 messages: Table = Message.__table__  # type: ignore[assignment]
+dropped_recipients: Table = DroppedRecipient.__table__  # type: ignore[assignment]
 
 OPEN_MESSAGE_STATUSES = (MessageStatus.PENDING, MessageStatus.SENT)
 EXPANDABLE = (CampaignStatus.PROCESSING, CampaignStatus.SCHEDULED)
@@ -176,6 +178,21 @@ def complete_campaigns(
 def insert_messages(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         session.execute(insert(messages), list(rows))
+
+
+def insert_dropped(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(dropped_recipients), list(rows))
+
+
+def list_dropped(
+    session: Session, campaign_id: uuid.UUID, *, after: uuid.UUID | None, limit: int
+) -> list[DroppedRecipient]:
+    """In the order they were submitted."""
+    stmt = select(DroppedRecipient).where(DroppedRecipient.campaign_id == campaign_id)
+    if after is not None:
+        stmt = stmt.where(DroppedRecipient.id > after)
+    return list(session.scalars(stmt.order_by(DroppedRecipient.id).limit(limit)))
 
 
 def get_message(session: Session, organization_id: uuid.UUID, id: uuid.UUID) -> Message | None:

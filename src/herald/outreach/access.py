@@ -72,7 +72,7 @@ def grant(session: Session, clock: Clock, group_id: uuid.UUID, key_id: uuid.UUID
 
 def revoke(session: Session, group_id: uuid.UUID, key_id: uuid.UUID) -> None:
     if not repository.remove_access(session, key_id, group_id):
-        raise NotFound("This API key had no access to this account group.")
+        raise NotFound("This API key has no access to this account group: nothing to revoke.")
 
 
 def keys_of_group(session: Session, group_id: uuid.UUID) -> list[uuid.UUID]:

@@ -13,6 +13,7 @@ from herald.errors import Conflict, NotFound, ValidationFailed
 from herald.kit.clock import Clock
 from herald.kit.ids import new_id
 from herald.messaging import control as messaging
+from herald.messaging.encoding import DEFAULT_MAX_SEGMENTS
 from herald.outreach import repository
 from herald.outreach import workflow as workflows
 from herald.outreach.models import (
@@ -41,6 +42,7 @@ class NewCampaign:
     auto_cancel_on_message_received: bool = True
     daily_send_cap: int | None = None
     workflow: Workflow | None = None
+    max_segments: int = DEFAULT_MAX_SEGMENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +61,7 @@ def create(
 ) -> OutreachCampaign:
     approved_remitter(session, principal.organization_id, new.sender_id, "senderId")
     if new.workflow is not None:
-        _check_languages(new.workflow, new.outreach_language)
+        _check_workflow(new.workflow, new.outreach_language, new.max_segments)
     now = clock.now()
     campaign = OutreachCampaign(
         id=new_id(),
@@ -108,17 +110,29 @@ def selected_counts(session: Session, campaigns: list[OutreachCampaign]) -> dict
 
 
 def replace_workflow(
-    session: Session, clock: Clock, group: AccountGroup, campaign_id: uuid.UUID, new: Workflow
+    session: Session,
+    clock: Clock,
+    group: AccountGroup,
+    campaign_id: uuid.UUID,
+    new: Workflow,
+    max_segments: int = DEFAULT_MAX_SEGMENTS,
 ) -> OutreachCampaign:
     """Replace the steps while the campaign is a draft (leads already on their way keep the
     steps they were started with)."""
     campaign = get(session, group, campaign_id, lock=True)
     if campaign.status not in EDITABLE:
         raise Conflict(f"The workflow of a {campaign.status} campaign cannot be replaced.")
-    _check_languages(new, campaign.outreach_language)
+    _check_workflow(new, campaign.outreach_language, max_segments)
     campaign.workflow = new.stored()
     campaign.updated_at = clock.now()
     return campaign
+
+
+def _check_workflow(new: Workflow, language: str, max_segments: int) -> None:
+    too_long = new.too_long(max_segments)
+    if too_long:
+        raise ValidationFailed(too_long)
+    _check_languages(new, language)
 
 
 def _check_languages(new: Workflow, language: str) -> None:
@@ -151,7 +165,9 @@ def select_leads(
     known = repository.existing_lead_ids(session, group.id, wanted)
     unknown = [str(id) for id in wanted if id not in known]
     if unknown:
-        raise ValidationFailed({"leadIds": f"No such leads in this account group: {unknown[:5]}."})
+        raise ValidationFailed(
+            {"leadIds": "No such leads in this account group: " + ", ".join(unknown[:5]) + "."}
+        )
     already = repository.enrolled_lead_ids(session, campaign.id, wanted)
     now = clock.now()
     rows = [_enrollment_row(campaign, lead_id, now) for lead_id in wanted if lead_id not in already]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import uuid
 from dataclasses import dataclass, field
@@ -13,6 +11,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from herald.errors import NotFound, ValidationFailed
+from herald.kit import csvfile
 from herald.kit.clock import Clock
 from herald.kit.ids import new_id
 from herald.messaging import queries as messaging
@@ -178,25 +177,22 @@ def _update_row(lead: Lead, values: dict[str, Any], now: datetime) -> dict[str, 
     return row
 
 
-def parse_csv(text: str) -> list[tuple[int, LeadInput]]:
+def parse_csv(raw: bytes) -> list[tuple[int, LeadInput]]:
     """Rows of a CSV file with a header line; unknown columns become custom fields."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    headers = reader.fieldnames or []
-    known = {h: _COLUMNS.get(_HEADER_NOISE.sub("", h.lower())) for h in headers}
+    header, lines = csvfile.read(raw, MAX_IMPORT)
+    known = {h: _COLUMNS.get(_HEADER_NOISE.sub("", h.lower())) for h in header}
     if "phone" not in known.values():
         raise ValidationFailed({"csv": "The header line must name a 'phone' column."})
     rows: list[tuple[int, LeadInput]] = []
-    for record in reader:
+    for line, record in lines:
         values: dict[str, Any] = {"fields": {}}
-        for header, cell in record.items():
-            if header is None or cell is None:
-                continue  # cells beyond the header line, or missing at the end of a line
-            target = known.get(header)
+        for header_name, cell in record.items():
+            target = known.get(header_name)
             if target:
                 values[target] = cell.strip() or None
             elif cell.strip():
-                values["fields"][header.strip()] = cell.strip()
-        rows.append((reader.line_num, LeadInput(phone=values.pop("phone", None) or "", **values)))
+                values["fields"][header_name.strip()] = cell.strip()
+        rows.append((line, LeadInput(phone=values.pop("phone", None) or "", **values)))
     return rows
 
 

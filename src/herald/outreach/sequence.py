@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from herald.messaging.encoding import DEFAULT_MAX_SEGMENTS, too_long
 from herald.outreach import hours
 from herald.outreach.models import EnrollmentState
 from herald.outreach.templates import RenderFailed, pick_language, render
@@ -50,6 +51,7 @@ def take_turn(
     default_language: str,
     context: Mapping[str, Any],
     now: datetime,
+    max_segments: int = DEFAULT_MAX_SEGMENTS,
 ) -> Turn:
     send: Send | None = None
     index = step_index
@@ -68,6 +70,8 @@ def take_turn(
             text = render(step.templates[language], context)
         except RenderFailed as exc:
             return Turn(index, EnrollmentState.FAILED, None, exc.code)
+        if step.channel == "SMS" and too_long(text, max_segments):
+            return Turn(index, EnrollmentState.FAILED, None, "TOO_MANY_SEGMENTS")
         send = Send(index, step.channel, language, text)
         index += 1
     return Turn(index, EnrollmentState.COMPLETED, None, send=send)

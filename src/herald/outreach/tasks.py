@@ -21,6 +21,7 @@ from herald.inbound import listeners as inbound
 from herald.kit.clock import Clock, isoformat
 from herald.kit.db import Database
 from herald.messaging import throttles
+from herald.messaging.encoding import DEFAULT_MAX_SEGMENTS
 from herald.outreach import pacing, replies, repository, sending
 from herald.outreach import workflow as workflows
 from herald.outreach.models import EnrollmentState, Lead, OutreachCampaign
@@ -58,16 +59,24 @@ def advance_due(
     lease: timedelta,
     limit: int,
     operator_cap: int | None = None,
+    max_segments: int = DEFAULT_MAX_SEGMENTS,
 ) -> int:
     """Run the due steps of up to `limit` leads; return how many leads were claimed."""
-    claimed = claim_turns(db, clock, owner, lease, limit)
+    claimed = claim_turns(db, clock, owner, lease, limit, max_segments)
     if not claimed.turns:
         return 0
     write_turns(db, clock, owner, claimed, operator_cap)
     return len(claimed.turns)
 
 
-def claim_turns(db: Database, clock: Clock, owner: str, lease: timedelta, limit: int) -> Claimed:
+def claim_turns(
+    db: Database,
+    clock: Clock,
+    owner: str,
+    lease: timedelta,
+    limit: int,
+    max_segments: int = DEFAULT_MAX_SEGMENTS,
+) -> Claimed:
     """Lease due leads and decide their turns; campaigns whose cap pause is over resume."""
     now = clock.now()
     with db.reading() as session:
@@ -78,7 +87,7 @@ def claim_turns(db: Database, clock: Clock, owner: str, lease: timedelta, limit:
         rows = repository.claim_enrollments(session, owner, now, lease, limit)
         loaded = _load(session, rows)
     return Claimed(
-        {row.id: _turn(row, loaded, now) for row in rows},
+        {row.id: _turn(row, loaded, now, max_segments) for row in rows},
         {row.id: row.campaign_id for row in rows},
         loaded.leads,
     )
@@ -119,7 +128,7 @@ def _history(session: Session, lead_id: uuid.UUID) -> list[dict[str, Any]]:
     ]
 
 
-def _turn(row: Row[Any], loaded: Loaded, now: datetime) -> Turn:
+def _turn(row: Row[Any], loaded: Loaded, now: datetime, max_segments: int) -> Turn:
     campaign = loaded.campaigns[row.campaign_id]
     steps = workflows.load(campaign.workflow)
     if steps is None:
@@ -132,7 +141,8 @@ def _turn(row: Row[Any], loaded: Loaded, now: datetime) -> Turn:
         "conversation": loaded.histories.get(row.lead_id, []),
     }
     view = LeadView(fields, lead.language, lead.time_zone)
-    return take_turn(steps, row.step_index, view, campaign.outreach_language, context, now)
+    language = campaign.outreach_language
+    return take_turn(steps, row.step_index, view, language, context, now, max_segments)
 
 
 def lead_context(lead: Lead) -> dict[str, Any]:

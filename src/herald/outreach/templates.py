@@ -48,6 +48,14 @@ def render(source: str, context: Mapping[str, Any]) -> str:
     return text
 
 
+def static_text(source: str) -> str:
+    """What a template says before any lead field is filled in (every field empty)."""
+    try:
+        return str(_compiled(source).render({})).strip()
+    except TemplateError:
+        return ""
+
+
 def pick_language(available: Mapping[str, str], wanted: str | None, default: str) -> str | None:
     """The template language for a lead: its own language, then that language without its
     region ('pt-br' -> 'pt'), then the campaign's outreach language (and its base)."""

@@ -20,7 +20,8 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from herald.errors import ValidationFailed
-from herald.outreach.templates import template_error
+from herald.messaging.encoding import too_long
+from herald.outreach.templates import static_text, template_error
 
 MAX_STEPS = 20
 MAX_WAIT = timedelta(days=90)
@@ -62,7 +63,7 @@ class SendingHours(Shape):
     @model_validator(mode="after")
     def _ordered(self) -> SendingHours:
         if self.start >= self.end:
-            raise ValueError("start must be before end (windows do not cross midnight).")
+            raise ValueError("The start must be before the end (a window cannot cross midnight).")
         return self
 
 
@@ -123,6 +124,18 @@ class Workflow(Shape):
     def stored(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)
 
+    def too_long(self, max_segments: int) -> dict[str, str]:
+        """SMS templates whose text alone, before any lead field, is already too long."""
+        found = {}
+        for index, step in enumerate(self.steps):
+            if not isinstance(step, SendStep) or step.channel != "SMS":
+                continue
+            for language, source in step.templates.items():
+                problem = too_long(static_text(source), max_segments)
+                if problem:
+                    found[f"workflow.steps.{index}.templates.{language}"] = problem
+        return found
+
     def missing_language(self, language: str) -> int | None:
         """The index of the first send step without a template for `language`."""
         for index, step in enumerate(self.steps):
@@ -150,4 +163,4 @@ def parse(raw: Any) -> Workflow:
         for error in exc.errors():
             loc = ".".join(str(p) for p in error["loc"] if p not in ("send", "wait"))
             fields.setdefault(loc or "workflow", str(error["msg"]).removeprefix("Value error, "))
-        raise ValidationFailed(fields, "The workflow is not valid.") from exc
+        raise ValidationFailed(fields, "The workflow is not valid: see the fields.") from exc

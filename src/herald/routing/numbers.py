@@ -30,6 +30,15 @@ def _parse_valid(raw: str, default_region: str | None) -> phonenumbers.PhoneNumb
     return parsed if phonenumbers.is_valid_number(parsed) else None
 
 
+def reads_as_number(raw: str, default_region: str | None) -> bool:
+    """Whether a numbering plan can read `raw` at all (valid or not)."""
+    try:
+        phonenumbers.parse(raw, default_region)
+    except phonenumbers.NumberParseException:
+        return False
+    return True
+
+
 def to_e164(raw: str, default_region: str | None) -> tuple[str, str | None] | None:
     """The E.164 form of `raw` and its region, or None if it is not a valid number."""
     parsed = _parse_valid(raw, default_region)

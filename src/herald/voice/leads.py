@@ -3,14 +3,13 @@ is normalised to E.164; each lead gets the time zone its calling hours are count
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from herald.errors import ValidationFailed
+from herald.kit import csvfile
 from herald.kit.ids import new_id
 from herald.routing.numbers import CarrierDetector
 from herald.voice.hours import zone, zones_of_number
@@ -35,19 +34,20 @@ class PreparedLeads:
     duplicates: int  # numbers given more than once (or already in the campaign): kept once
 
 
-def from_csv(text: str) -> list[LeadInput]:
+def from_csv(raw: bytes) -> list[LeadInput]:
     """Leads from a CSV with a header row: a phone column (phone_number, phone, number or
     to), optional `name` and `timezone`; every other column becomes a lead variable."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    headers = [h.strip().lower() for h in reader.fieldnames or []]
+    header, lines = csvfile.records(
+        csvfile.decode(raw, MAX_LEADS_PER_REQUEST), MAX_LEADS_PER_REQUEST
+    )
+    headers = [h.strip().lower() for h in header]
     phone = next((h for h in PHONE_COLUMNS if h in headers), None)
     if phone is None:
-        raise ValidationFailed({"file": f"The CSV needs a column named one of {PHONE_COLUMNS}."})
+        names = ", ".join(PHONE_COLUMNS)
+        raise ValidationFailed({"file": f"The CSV needs a column named one of: {names}."})
     leads = []
-    for raw in reader:
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-        if not any(row.values()):
-            continue
+    for _, raw_row in lines:
+        row = {k.strip().lower(): v.strip() for k, v in raw_row.items()}
         extra = {k: v for k, v in row.items() if k not in (phone, "name", "timezone") and k}
         leads.append(
             LeadInput(

@@ -106,7 +106,11 @@ def campaign_detail(request: Request, campaign_id: str) -> Response:
             limit=200,
         )
         resent = smpp_parts.resends(session, [m.id for m in messages])
+        dropped = queries.dropped_recipients(
+            session, campaign.organization_id, id, after=None, limit=200
+        )
     context = {"campaign": campaign, "tally": tally, "messages": messages, "resent": resent}
+    context["dropped"] = dropped
     return _page(request, "campaign.html", context)
 
 

@@ -17,7 +17,7 @@ from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from herald.api.common import container
-from herald.errors import ValidationFailed
+from herald.errors import Unauthenticated, ValidationFailed
 from herald.kit.ids import parse_v7
 from herald.outreach import access
 from herald.outreach.models import AccountGroup
@@ -26,8 +26,11 @@ from herald.tenancy.service import Principal
 
 api_key_header = APIKeyHeader(name="X-API-KEY", auto_error=False)
 bearer = HTTPBearer(auto_error=False)
+MISSING_KEY = (
+    "No API key: this API expects it in the X-API-KEY header or as Authorization: Bearer <key>."
+)
 
-ID_MESSAGE = "Value must be a UUID (version 7)."
+ID_MESSAGE = "Must be a valid UUID v7, such as 019b4b56-e704-7c30-83a0-527df63c3e00."
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,8 @@ def authenticated(
     token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     secret = api_key or (token.credentials if token else None)
+    if not secret:
+        raise Unauthenticated(MISSING_KEY)
     with container(request).db.reading() as session:
         return tenancy.authenticate(session, secret)
 

@@ -65,6 +65,7 @@ def create_campaign(request: Request, body: CampaignIn, caller: CampaignsWrite) 
         auto_cancel_on_message_received=body.auto_cancel_on_message_received,
         daily_send_cap=body.daily_send_cap,
         workflow=body.workflow,
+        max_segments=app.settings.max_segments,
     )
     with app.db.transaction() as session:
         campaign = campaigns.create(session, app.clock, caller.principal, caller.group, new)
@@ -125,7 +126,9 @@ def replace_workflow(
     app = container(request)
     id = parse_id(campaign_id, "campaignId")
     with app.db.transaction() as session:
-        campaign = campaigns.replace_workflow(session, app.clock, caller.group, id, body)
+        campaign = campaigns.replace_workflow(
+            session, app.clock, caller.group, id, body, app.settings.max_segments
+        )
         stored = campaign.workflow
     return ok(request, stored)
 

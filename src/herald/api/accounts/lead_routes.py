@@ -8,7 +8,6 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from herald.api.common import container
-from herald.errors import ValidationFailed
 from herald.outreach import access, leads
 from herald.outreach.leads import ImportResult, LeadInput
 
@@ -30,7 +29,6 @@ router = APIRouter(prefix="/v1/accounts", tags=["outreach leads"], responses=ERR
 LeadId = Annotated[str, Path(alias="leadId", description="Lead ID.")]
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
 Cursor = Annotated[str | None, Query(description="`nextCursor` of the previous page.")]
-MAX_CSV_BYTES = 5_000_000
 
 
 @router.get(
@@ -84,14 +82,7 @@ async def import_leads_csv(
     caller: LeadsWrite,
     default_country: Annotated[CountryAlpha2 | None, Query(alias="defaultCountry")] = None,
 ) -> object:
-    raw = await request.body()
-    if len(raw) > MAX_CSV_BYTES:
-        raise ValidationFailed({"body": f"A CSV import is at most {MAX_CSV_BYTES} bytes."})
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValidationFailed({"body": "The CSV file must be UTF-8 text."}) from exc
-    rows = leads.parse_csv(text)
+    rows = leads.parse_csv(await request.body())
     result = await run_in_threadpool(_import, request, caller, rows, default_country)
     return ok(request, presenters.import_out(result))
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import AfterValidator, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, ConfigDict, Field
 
+from herald.api.inputs import CountryCode
 from herald.kit.ids import parse_v7
 from herald.outreach.workflow import Language, Step, Workflow
 
+from .auth import ID_MESSAGE
 from .envelope import Shape
 
 T = TypeVar("T")
@@ -17,12 +19,12 @@ T = TypeVar("T")
 
 def _uuid_v7(value: str) -> str:
     if parse_v7(value) is None:
-        raise ValueError("Value must be a UUID (version 7).")
+        raise ValueError(ID_MESSAGE)
     return value
 
 
 UuidV7 = Annotated[str, AfterValidator(_uuid_v7)]
-CountryAlpha2 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+CountryAlpha2 = CountryCode
 FieldValue = str | int | float | bool | None
 
 

@@ -9,16 +9,20 @@ from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
 from herald.api.common import container
+from herald.errors import Unauthenticated
 from herald.tenancy import service as tenancy
 from herald.tenancy.service import Principal
 
 api_key_header = APIKeyHeader(name="X-API-KEY", auto_error=False)
+MISSING_KEY = "No API key: this API expects it in the X-API-KEY header."
 
 
 def requires(scope: str) -> Callable[..., Principal]:
     def dependency(
         request: Request, api_key: Annotated[str | None, Depends(api_key_header)]
     ) -> Principal:
+        if not api_key:
+            raise Unauthenticated(MISSING_KEY)
         with container(request).db.reading() as session:
             principal = tenancy.authenticate(session, api_key)
         principal.require(scope)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import asdict
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, status
 from sqlalchemy.orm import Session
 
 from herald.api.common import container
+from herald.api.inputs import Instant
 from herald.errors import ValidationFailed
 from herald.kit.clock import Clock
 from herald.kit.ids import parse_v7
@@ -24,11 +24,14 @@ from . import presenters
 from .auth import BatchSender, CampaignRead, CampaignSend, MessagesRead, MessagesSend
 from .schemas import (
     ERROR_RESPONSES,
+    ID_MESSAGE,
     UUID_V7_MESSAGE,
     BatchAccepted,
     BatchCampaignIn,
     CampaignList,
     CampaignOut,
+    DroppedRecipientList,
+    DroppedRecipientOut,
     MessageList,
     MessageOut,
     MessagePartList,
@@ -47,7 +50,9 @@ Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous 
 def path_id(value: str, field: str) -> uuid.UUID:
     parsed = parse_v7(value)
     if parsed is None:
-        raise ValidationFailed({field: UUID_V7_MESSAGE})
+        # Seeds 000 and 002 word this refusal for campaign_id and message_id.
+        seeded = field in ("campaign_id", "message_id")
+        raise ValidationFailed({field: UUID_V7_MESSAGE if seeded else ID_MESSAGE})
     return parsed
 
 
@@ -74,6 +79,7 @@ def send_batch_campaign(
         recipients=body.recipients,
         country_alpha2=body.country_alpha2,
         scheduled_at=body.scheduled_at,
+        max_segments=app.settings.max_segments,
     )
     with app.db.transaction() as session:
         campaign = accept.accept_batch(session, app.clock, principal, batch)
@@ -112,6 +118,44 @@ def _campaign_out(session: Session, organization_id: uuid.UUID, id: uuid.UUID) -
     campaign = queries.get_campaign(session, organization_id, id)
     remitters = queries.remitters_of(session, {campaign.remitter_id})
     return presenters.campaign_out(campaign, queries.tally(session, id), remitters)
+
+
+@router.get(
+    "/campaigns/{campaign_id}/dropped-recipients",
+    response_model=DroppedRecipientList,
+    summary="List Dropped Recipients",
+)
+def list_dropped_recipients(
+    request: Request,
+    campaign_id: str,
+    principal: CampaignRead,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> DroppedRecipientList:
+    """The recipients of a batch that got no message and were not billed, in the order they
+    were submitted, each with its reason: `NOT_A_PHONE_NUMBER`, `INVALID_NUMBER`,
+    `DUPLICATE` or `OPTED_OUT`. Empty until the campaign has been expanded."""
+    id = path_id(campaign_id, "campaign_id")
+    with container(request).db.reading() as session:
+        found = queries.dropped_recipients(
+            session, principal.organization_id, id, after=cursor_id(cursor), limit=limit + 1
+        )
+    page = found[:limit]
+    has_more = len(found) > limit
+    return DroppedRecipientList(
+        data=[
+            DroppedRecipientOut(
+                position=d.position,
+                recipient=d.recipient,
+                e164_format=d.e164_format,
+                reason=d.reason,
+            )
+            for d in page
+        ],
+        pagination=Pagination(
+            limit=limit, next_cursor=str(page[-1].id) if has_more else None, has_more=has_more
+        ),
+    )
 
 
 ControlAction = Callable[[Session, Clock, uuid.UUID, uuid.UUID], object]
@@ -175,6 +219,7 @@ def send_message(request: Request, body: SendMessageIn, principal: MessagesSend)
         country_alpha2=body.country_alpha2,
         external_id=body.external_id,
         contact_id=uuid.UUID(body.contact_id) if body.contact_id else None,
+        max_segments=app.settings.max_segments,
     )
     with app.db.transaction() as session:
         message = accept.send_message(session, app.clock, principal, message_request)
@@ -193,8 +238,8 @@ def list_messages(
     campaign_id: Annotated[str | None, Query()] = None,
     status: Annotated[MessageStatus | None, Query()] = None,
     e164_format: Annotated[str | None, Query()] = None,
-    created_from: Annotated[datetime | None, Query(description="Inclusive lower bound.")] = None,
-    created_to: Annotated[datetime | None, Query(description="Exclusive upper bound.")] = None,
+    created_from: Annotated[Instant | None, Query(description="Inclusive lower bound.")] = None,
+    created_to: Annotated[Instant | None, Query(description="Exclusive upper bound.")] = None,
 ) -> MessageList:
     filters = MessageFilter(
         campaign_id=path_id(campaign_id, "campaign_id") if campaign_id else None,

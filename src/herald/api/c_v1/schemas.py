@@ -2,25 +2,37 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from herald.api.inputs import Instant, KnownCountry, plain_pattern
 from herald.kit.ids import parse_v7
 
+# Seeds 000 and 002 prescribe this text for a malformed campaign_id or message_id in a path.
 UUID_V7_MESSAGE = "Value must conform to a valid UUID v7 format rule pattern structure."
+ID_MESSAGE = "Must be a valid UUID v7, such as 019b4b56-e704-7c30-83a0-527df63c3e00."
+RECIPIENT_PATTERN = r"^\+?[\d\s\-\.]{7,30}$"  # seed 003
+RECIPIENT_MESSAGE = (
+    "Must be a phone number: 7 to 30 digits, spaces, dashes or dots, with an optional + first."
+)
 
 
 def _uuid_v7(value: str) -> str:
     if parse_v7(value) is None:
-        raise ValueError(UUID_V7_MESSAGE)
+        raise ValueError(ID_MESSAGE)
     return value
 
 
 UuidV7 = Annotated[str, AfterValidator(_uuid_v7)]
-PhoneNumber = Annotated[str, StringConstraints(pattern=r"^\+?[\d\s\-\.]{7,30}$")]
-CountryAlpha2 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+PhoneNumber = Annotated[
+    str,
+    Field(json_schema_extra={"pattern": RECIPIENT_PATTERN}),
+    plain_pattern(RECIPIENT_PATTERN, RECIPIENT_MESSAGE),
+]
+# Seed 003 shows pydantic's own message for a code that is not two capital letters, so
+# that one stays; a well-formed code no country has ("ZZ") is refused in plain words.
+CountryAlpha2 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), KnownCountry]
 
 
 class StrictModel(BaseModel):
@@ -36,7 +48,7 @@ class BatchCampaignIn(StrictModel):
     country_alpha2: CountryAlpha2 | None = Field(
         default=None, description="Default country for numbers without an international prefix."
     )
-    scheduled_at: datetime | None = Field(
+    scheduled_at: Instant | None = Field(
         default=None, description="Send later: the campaign waits as SCHEDULED until then."
     )
 
@@ -137,6 +149,18 @@ class CampaignList(BaseModel):
 
 class MessageList(BaseModel):
     data: list[MessageOut]
+    pagination: Pagination
+
+
+class DroppedRecipientOut(BaseModel):
+    position: int = Field(description="Index of the number in the submitted `recipients`.")
+    recipient: str = Field(description="The number as submitted.")
+    e164_format: str | None = Field(description="Its E.164 form, when it has one.")
+    reason: Literal["NOT_A_PHONE_NUMBER", "INVALID_NUMBER", "DUPLICATE", "OPTED_OUT"]
+
+
+class DroppedRecipientList(BaseModel):
+    data: list[DroppedRecipientOut]
     pagination: Pagination
 
 

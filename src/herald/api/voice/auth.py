@@ -9,10 +9,12 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from herald.api.common import container
+from herald.errors import Unauthenticated
 from herald.tenancy import service as tenancy
 from herald.tenancy.service import Principal
 
 bearer = HTTPBearer(auto_error=False, description="Your API key as a Bearer token.")
+MISSING_KEY = "No API key: this API expects it as Authorization: Bearer <key>."
 
 
 def requires(scope: str) -> Callable[..., Principal]:
@@ -20,8 +22,10 @@ def requires(scope: str) -> Callable[..., Principal]:
         request: Request,
         token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:
+        if token is None or not token.credentials:
+            raise Unauthenticated(MISSING_KEY)
         with container(request).db.reading() as session:
-            principal = tenancy.authenticate(session, token.credentials if token else None)
+            principal = tenancy.authenticate(session, token.credentials)
         principal.require(scope)
         return principal
 

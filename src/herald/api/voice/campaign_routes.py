@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from herald.api.common import container, validation_failed
+from herald.api.inputs import CountryCode
 from herald.tenancy.service import Principal
 from herald.voice import campaigns, queries
 from herald.voice import public_ids as ids
@@ -192,12 +193,12 @@ async def add_leads(
     request: Request,
     campaign_id: str,
     principal: CampaignsWrite,
-    default_country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
+    default_country: Annotated[CountryCode | None, Query()] = None,
 ) -> VoiceLeadsAdded:
     id = campaign_id_of(campaign_id)
     body = await request.body()
     if request.headers.get("content-type", "").startswith("text/csv"):
-        leads = from_csv(body.decode("utf-8-sig", errors="replace"))
+        leads = from_csv(body)
     else:
         parsed = _parse_leads(body)
         leads, default_country = _leads(parsed.leads), parsed.default_country or default_country

@@ -7,19 +7,38 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
-    StringConstraints,
     model_validator,
 )
 
+from herald.api.inputs import CountryCode, Instant, plain_pattern
 from herald.voice.hours import zone
 
-Key = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
-ClockTime = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
-CountryAlpha2 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
+KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+CLOCK_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
+Key = Annotated[
+    str,
+    Field(json_schema_extra={"pattern": KEY_PATTERN}),
+    plain_pattern(
+        KEY_PATTERN,
+        "Must start with a lower-case letter and hold only lower-case letters, digits "
+        "and underscores (at most 64).",
+    ),
+]
+ClockTime = Annotated[
+    str,
+    Field(json_schema_extra={"pattern": CLOCK_PATTERN}),
+    plain_pattern(CLOCK_PATTERN, "Must be a time of day as HH:MM (24 hours), e.g. 09:00."),
+]
+Language = Annotated[
+    str,
+    Field(json_schema_extra={"pattern": LANGUAGE_PATTERN}),
+    plain_pattern(LANGUAGE_PATTERN, "Must be a language tag such as en, en-US or pt-BR."),
+]
+CountryAlpha2 = CountryCode
 Day = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ALL_DAYS: tuple[Day, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -62,7 +81,7 @@ class VoiceAgentIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     greeting: str = Field(min_length=1, max_length=2000)
     message: str = Field(min_length=1, max_length=10_000)
-    language: str = Field(default="en-US", pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+    language: Language = Field(default="en-US")
     voice: str | None = Field(default=None, max_length=64)
     questions: list[VoiceQuestionIn] = Field(default_factory=list, max_length=20)
     voicemail: VoiceVoicemailIn = Field(default_factory=VoiceVoicemailIn)
@@ -126,7 +145,7 @@ class VoiceRetryPatch(Strict):
 
 
 class VoiceScheduleIn(Strict):
-    start_at: AwareDatetime = Field(description="No call starts before this time.")
+    start_at: Instant = Field(description="No call starts before this time.")
 
 
 class VoiceCallingHoursIn(Strict):
@@ -140,7 +159,7 @@ class VoiceCallingHoursIn(Strict):
     @model_validator(mode="after")
     def _ends_after_start(self) -> VoiceCallingHoursIn:
         if self.end <= self.start:
-            raise ValueError("end must be later than start")
+            raise ValueError("The end must be later than the start.")
         return self
 
 

@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from herald.api.caller import principal_for
 from herald.api.common import container
 from herald.errors import ValidationFailed
 from herald.kit.ids import parse_v7
@@ -49,8 +50,7 @@ def authenticated(
     token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
     secret = api_key or (token.credentials if token else None)
-    with container(request).db.reading() as session:
-        return tenancy.authenticate(session, secret)
+    return principal_for(request, container(request), secret)
 
 
 def permitted(permission: str) -> Callable[..., Caller]:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
+from herald.api.caller import principal_for
 from herald.api.common import container
 from herald.tenancy import service as tenancy
 from herald.tenancy.service import Principal
@@ -19,8 +20,7 @@ def requires(scope: str) -> Callable[..., Principal]:
     def dependency(
         request: Request, api_key: Annotated[str | None, Depends(api_key_header)]
     ) -> Principal:
-        with container(request).db.reading() as session:
-            principal = tenancy.authenticate(session, api_key)
+        principal = principal_for(request, container(request), api_key)
         principal.require(scope)
         return principal
 

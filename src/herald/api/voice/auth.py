@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from herald.api.caller import principal_for
 from herald.api.common import container
 from herald.tenancy import service as tenancy
 from herald.tenancy.service import Principal
@@ -20,8 +21,8 @@ def requires(scope: str) -> Callable[..., Principal]:
         request: Request,
         token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     ) -> Principal:
-        with container(request).db.reading() as session:
-            principal = tenancy.authenticate(session, token.credentials if token else None)
+        secret = token.credentials if token else None
+        principal = principal_for(request, container(request), secret)
         principal.require(scope)
         return principal
 

@@ -68,6 +68,10 @@ COMMANDS_WITH_UNKNOWN_IDS = [
     ["carrier", "remove", "--prefix", "+99999"],
     ["key", "list", "--org", "not-a-uuid"],
     ["voice", "calls", "--org", UNKNOWN, "not-a-campaign"],
+    # Values that are not what they should be are refused the same way.
+    ["tenant", "create", "--name", "Acme", "--balance", "lots"],
+    ["price", "set", "--price", "cheap"],
+    ["wallet", "topup", "--account", UNKNOWN, "--amount", "-5"],
 ]
 
 
@@ -87,7 +91,7 @@ def one_error_line(stderr: str) -> str:
     return lines[0]
 
 
-def test_every_command_given_an_unknown_id_answers_one_line_and_fails(cli: CliRunner) -> None:
+def test_every_command_given_an_unknown_id_or_a_bad_value_answers_one_line_and_fails(cli: CliRunner) -> None:
     for command in COMMANDS_WITH_UNKNOWN_IDS:
         result = cli.invoke(app, command)
         assert result.exit_code == 1, (command, result.output)

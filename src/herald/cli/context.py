@@ -45,7 +45,17 @@ def parse_id(value: str, what: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError as exc:
-        raise ValidationFailed({what: "must be a UUID"}, f"{what} must be a UUID.") from exc
+        raise ValidationFailed({what: "must be an id (a UUID)."}) from exc
+
+
+def amount_of(value: str, what: str) -> int:
+    """Micro-units of an amount given on the command line, e.g. "19.99"."""
+    from herald.kit.money import to_micros
+
+    try:
+        return to_micros(value)
+    except ValueError as exc:
+        raise ValidationFailed({what: "must be an amount, e.g. 100 or 19.99."}) from exc
 
 
 def organization(session: Session, value: str, what: str = "--org") -> uuid.UUID:

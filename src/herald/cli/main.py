@@ -47,10 +47,9 @@ class HeraldGroup(TyperGroup):
 
 def _one_line(error: HeraldError) -> str:
     message = error.message
-    if isinstance(error, ValidationFailed):
-        details = "; ".join(f"{field}: {reason}" for field, reason in error.fields.items())
-        if details and details not in message:
-            message = f"{message.rstrip('.')}: {details}"
+    if isinstance(error, ValidationFailed) and error.fields:
+        # The fields say what is wrong; the generic sentence adds nothing.
+        message = "; ".join(f"{field}: {reason}" for field, reason in error.fields.items())
     return " ".join(message.split())
 
 

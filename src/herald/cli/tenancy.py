@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from .context import clock, emit, emit_rows, organization, parse_id, transaction
+from .context import amount_of, clock, emit, emit_rows, organization, parse_id, transaction
 
 tenant_app = typer.Typer(help="Tenants (organizations).", no_args_is_help=True)
 key_app = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -25,7 +25,7 @@ def create_tenant(
 ) -> None:
     """Create an organization with a wallet, an API key (shown once) and an approved sender ID."""
     from herald.billing import service as billing
-    from herald.kit.money import format_micros, to_micros
+    from herald.kit.money import format_micros
     from herald.tenancy import service as tenancy
 
     with transaction() as session:
@@ -33,7 +33,7 @@ def create_tenant(
             session,
             clock,
             name=name,
-            balance_micros=to_micros(balance),
+            balance_micros=amount_of(balance, "--balance"),
             currency=currency.upper(),
             remitter_name=remitter,
         )

@@ -91,7 +91,9 @@ def one_error_line(stderr: str) -> str:
     return lines[0]
 
 
-def test_every_command_given_an_unknown_id_or_a_bad_value_answers_one_line_and_fails(cli: CliRunner) -> None:
+def test_every_command_given_an_unknown_id_or_a_bad_value_answers_one_line_and_fails(
+    cli: CliRunner,
+) -> None:
     for command in COMMANDS_WITH_UNKNOWN_IDS:
         result = cli.invoke(app, command)
         assert result.exit_code == 1, (command, result.output)

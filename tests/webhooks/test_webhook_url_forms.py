@@ -62,21 +62,18 @@ def test_registering_an_embedded_inside_address_or_a_malformed_url_is_refused(
     assert herald.client.get("/c/v1/webhooks", headers=tenant.headers).json()["data"] == []
 
 
-@pytest.mark.parametrize(
-    "url",
-    [REFUSED_URLS["IPv4-mapped loopback"], REFUSED_URLS["6to4 private"], MALFORMED["CR LF"]],
-    ids=["IPv4-mapped loopback", "6to4 private", "CR LF"],
-)
 def test_the_cli_refuses_the_same_urls_in_one_line(
-    make_herald: HeraldFactory, monkeypatch: pytest.MonkeyPatch, db_url: str, url: str
+    make_herald: HeraldFactory, monkeypatch: pytest.MonkeyPatch, db_url: str
 ) -> None:
     herald = make_herald(workers=False)
     tenant = herald.tenant()
     monkeypatch.setenv("HERALD_DATABASE_URL", db_url)
-    command = ["webhook", "create", "--org", tenant.organization_id, "--url", url]
-    result = CliRunner().invoke(app, [*command, "--event", "message.status_changed"])
-    assert result.exit_code != 0
-    assert "URL" in result.output or "may not reach" in result.output
+    for name, url in REFUSED_URLS.items():
+        command = ["webhook", "create", "--org", tenant.organization_id, "--url", url]
+        result = CliRunner().invoke(app, [*command, "--event", "message.status_changed"])
+        assert result.exit_code == 1, (name, result.output)
+        (line,) = result.stderr.splitlines()
+        assert line.startswith("error: url: "), (name, line)
 
 
 @pytest.mark.parametrize("address", EMBEDDING_INSIDE.values(), ids=EMBEDDING_INSIDE.keys())

@@ -16,7 +16,7 @@ install: uv
 	$(UV) sync --frozen
 
 run: install
-	$(UV) run herald serve --host $(HOST) --port $(PORT)
+	$(UV) run --frozen herald serve --host $(HOST) --port $(PORT)
 
 lint: install
 	$(UV) run ruff check src tests bench

@@ -4,6 +4,7 @@ answers with scripted statuses. It can be stopped and started again on the same 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections import deque
 from dataclasses import dataclass
@@ -41,8 +42,13 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
 
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
 class Receiver:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.received: list[Received] = []
         self._script: deque[tuple[int, dict[str, str]]] = deque()
         self.default: tuple[int, dict[str, str]] = (204, {})
@@ -51,7 +57,8 @@ class Receiver:
         self.port = 0
 
     def start(self) -> Receiver:
-        self._server = _Server(("127.0.0.1", self.port), self._handler())
+        server_class = _Server6 if ":" in self.host else _Server
+        self._server = server_class((self.host, self.port), self._handler())
         self.port = self._server.server_address[1]
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -66,7 +73,8 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/hooks"
 
     def answer(self, status: int, times: int = 1, **headers: str) -> None:
         """Answer the next `times` requests with `status` (then the default again)."""

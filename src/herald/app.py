@@ -15,6 +15,7 @@ from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from herald import __version__
+from herald.api import caller
 from herald.api import voice as voice_api
 from herald.api.accounts import envelope as accounts_envelope
 from herald.api.accounts.routes import router as accounts_router
@@ -23,6 +24,7 @@ from herald.api.c_v1.carrier_routes import router as c_v1_carriers_router
 from herald.api.c_v1.inbound_routes import router as c_v1_inbound_router
 from herald.api.c_v1.routes import router as c_v1_router
 from herald.api.c_v1.webhook_routes import router as c_v1_webhooks_router
+from herald.api.caller import Credentials
 from herald.api.common import container, trace_id_for, validation_failed
 from herald.api.idempotency import IdempotencyMiddleware
 from herald.api.inputs import reject_nul
@@ -46,6 +48,21 @@ DIALECTS: list[tuple[str, Renderer]] = [
     ("/v1/accounts", accounts_envelope.render),
     *((prefix, voice_api.render) for prefix in voice_api.PREFIXES),
 ]
+
+
+# Where each dialect reads the API key (rate limits identify the key the same way).
+CREDENTIALS: list[tuple[str, Credentials]] = [
+    ("/c/v1", caller.X_API_KEY),
+    ("/v1/accounts", caller.EITHER),
+    *((prefix, caller.BEARER) for prefix in voice_api.PREFIXES),
+]
+
+
+def _credentials(path: str) -> Credentials:
+    matches = [(prefix, kinds) for prefix, kinds in CREDENTIALS if _under(path, prefix)]
+    if not matches:
+        return caller.EITHER
+    return max(matches, key=lambda match: len(match[0]))[1]
 
 
 def _renderer(request: Request) -> Renderer:
@@ -103,7 +120,9 @@ def create_app(
     # sees every request, then rate limits (a replayed POST still counts), then
     # idempotency keys.
     app.add_middleware(IdempotencyMiddleware, render=_render_error)
-    app.add_middleware(RateLimitMiddleware, render=_render_error, is_api=_is_api)
+    app.add_middleware(
+        RateLimitMiddleware, render=_render_error, is_api=_is_api, credentials=_credentials
+    )
     app.add_middleware(RequestObservability)
     app.add_middleware(UrgentWrites)
 

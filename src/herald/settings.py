@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     # Every other API route, per API key and route class (reads, writes).
     read_rate_limit: str = "600/minute"
     write_rate_limit: str = "120/minute"
+    # Requests that carry no valid key, per client address (guessing keys stays slow).
+    unauthenticated_rate_limit: str = "60/minute"
     # Rate-limit counters in Redis, shared by every process (in memory when unset).
     redis_url: str | None = None
 

@@ -39,7 +39,7 @@ class IdempotencyMiddleware:
             return
         request = Request(scope)
         key = request.headers.get(HEADER)
-        caller = caller_of(request.headers)
+        caller = caller_of(request)
         if key is None or caller is None:
             await self.app(scope, receive, send)
             return

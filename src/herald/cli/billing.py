@@ -6,10 +6,7 @@ from typing import Annotated
 
 import typer
 
-from herald.billing import service as billing
-from herald.kit.money import format_micros, to_micros
-
-from .context import clock, emit, emit_rows, parse_id, transaction
+from .context import amount_of, clock, emit, emit_rows, parse_id, transaction
 
 wallet_app = typer.Typer(help="Prepaid wallets (billing accounts).", no_args_is_help=True)
 price_app = typer.Typer(help="The price list.", no_args_is_help=True)
@@ -26,9 +23,12 @@ def top_up(
     as_json: Json = False,
 ) -> None:
     """Add credit to a wallet (a TOPUP ledger entry)."""
+    from herald.billing import service as billing
+    from herald.kit.money import format_micros
+
     with transaction() as session:
         account = billing.top_up(
-            session, clock, parse_id(account_id, "--account"), to_micros(amount), note
+            session, clock, parse_id(account_id, "--account"), amount_of(amount, "--amount"), note
         )
     emit(
         {"billing_account_id": str(account.id), "balance": format_micros(account.balance_micros)},
@@ -39,6 +39,9 @@ def top_up(
 @wallet_app.command("show")
 def show(account_id: Account, as_json: Json = False) -> None:
     """The balance and the latest ledger entries."""
+    from herald.billing import service as billing
+    from herald.kit.money import format_micros
+
     with transaction() as session:
         id = parse_id(account_id, "--account")
         account = billing.get_account(session, id)
@@ -70,6 +73,9 @@ def set_price(
     as_json: Json = False,
 ) -> None:
     """Set the price of one unit for a country and carrier (the most specific match wins)."""
+    from herald.billing import service as billing
+    from herald.kit.money import format_micros
+
     with transaction() as session:
         row = billing.set_price(
             session,
@@ -77,7 +83,7 @@ def set_price(
             channel_type=channel.upper(),
             country_alpha2=country,
             carrier=carrier,
-            price_micros=to_micros(price),
+            price_micros=amount_of(price, "--price"),
         )
         data = {
             "channel_type": row.channel_type,
@@ -90,6 +96,9 @@ def set_price(
 
 @price_app.command("list")
 def list_prices(as_json: Json = False) -> None:
+    from herald.billing import service as billing
+    from herald.kit.money import format_micros
+
     with transaction() as session:
         rows = [
             {

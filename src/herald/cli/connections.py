@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from herald.routing import service as routing
-
 from .context import clock, emit, emit_rows, parse_id, transaction
+
+if TYPE_CHECKING:
+    from herald.routing import service as routing
 
 connection_app = typer.Typer(
     help="Carrier connections (SMPP). A running Herald applies changes within seconds.",
@@ -39,6 +40,8 @@ def add_connection(
     as_json: Json = False,
 ) -> None:
     """Add an SMPP connection (a running Herald binds to it within seconds)."""
+    from herald.routing import service as routing
+
     spec = routing.ConnectionSpec(
         name=name,
         host=host,
@@ -75,6 +78,8 @@ def update_connection(
     as_json: Json = False,
 ) -> None:
     """Change a connection's settings; a running Herald re-binds it within seconds."""
+    from herald.routing import service as routing
+
     with transaction() as session:
         row = routing.update_connection(
             session,
@@ -95,6 +100,8 @@ def update_connection(
 
 @connection_app.command("list")
 def list_connections(as_json: Json = False) -> None:
+    from herald.routing import service as routing
+
     with transaction() as session:
         rows = [_connection(c) for c in routing.list_connections(session)]
     emit_rows(rows, as_json, "Carrier connections")
@@ -105,6 +112,8 @@ def remove_connection(
     name: Annotated[str, typer.Argument(help="The connection's name.")],
 ) -> None:
     """Remove a connection that no route uses any more."""
+    from herald.routing import service as routing
+
     with transaction() as session:
         routing.remove_connection(session, name)
     typer.echo(f"removed connection {name}")
@@ -136,6 +145,8 @@ def add_route(
     as_json: Json = False,
 ) -> None:
     """Send matching messages over CONNECTION (the most specific matching route wins)."""
+    from herald.routing import service as routing
+
     with transaction() as session:
         row = routing.add_route(
             session,
@@ -152,6 +163,8 @@ def add_route(
 
 @route_app.command("list")
 def list_routes(as_json: Json = False) -> None:
+    from herald.routing import service as routing
+
     with transaction() as session:
         rows = [_route(r) for r in routing.list_routes(session)]
     emit_rows(rows, as_json, "Routes")
@@ -159,6 +172,8 @@ def list_routes(as_json: Json = False) -> None:
 
 @route_app.command("remove")
 def remove_route(route_id: Annotated[str, typer.Argument(help="The route's id.")]) -> None:
+    from herald.routing import service as routing
+
     with transaction() as session:
         routing.remove_route(session, parse_id(route_id, "route id"))
     typer.echo(f"removed route {route_id}")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+import sys
+from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
-from herald.settings import Settings
+from herald.errors import HeraldError, ValidationFailed
 
 from .api_commands import register as register_api_commands
 from .billing import price_app, wallet_app
@@ -19,7 +21,50 @@ from .tenancy import key_app, remitter_app, tenant_app
 from .voice import voice_app
 from .webhooks import webhook_app
 
-app = typer.Typer(help="Herald: outreach campaign engine.", no_args_is_help=True)
+# Set by `herald --debug`: an unexpected error shows its traceback.
+_debug = False
+
+
+class HeraldGroup(TyperGroup):
+    """The command line's one error handler: a refusal (HeraldError) or an unexpected
+    failure is one plain line on stderr and exit status 1; typer's own usage errors and
+    exits keep their handling."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort):
+            raise
+        except HeraldError as exc:
+            _fail(_one_line(exc))
+        except Exception as exc:
+            if _debug or type(exc).__module__.startswith("typer."):
+                raise
+            _fail(
+                f"unexpected error ({type(exc).__name__}); run `herald --debug …` again "
+                "to see its traceback."
+            )
+
+
+def _one_line(error: HeraldError) -> str:
+    message = error.message
+    if isinstance(error, ValidationFailed) and error.fields:
+        # The fields say what is wrong; the generic sentence adds nothing.
+        message = "; ".join(f"{field}: {reason}" for field, reason in error.fields.items())
+    return " ".join(message.split())
+
+
+def _fail(line: str) -> NoReturn:
+    print(f"error: {line}", file=sys.stderr)
+    raise typer.Exit(1)
+
+
+app = typer.Typer(
+    help="Herald: outreach campaign engine.",
+    no_args_is_help=True,
+    cls=HeraldGroup,
+    pretty_exceptions_enable=False,
+)
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(key_app, name="key")
 app.add_typer(remitter_app, name="remitter")
@@ -36,11 +81,17 @@ register_api_commands(app)  # campaign, messages, voice-campaign, outreach-campa
 
 
 @app.callback()
-def _logs_to_stderr() -> None:
+def _logs_to_stderr(
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show the traceback of an unexpected error.")
+    ] = False,
+) -> None:
     # Commands print their results (often --json) on stdout: log lines, warnings and up
     # only, go to stderr. `serve` configures its own logging.
     from herald.kit.logging import configure_logging
 
+    global _debug
+    _debug = debug
     configure_logging(level=logging.WARNING)
 
 
@@ -57,6 +108,7 @@ def serve(
 
     from herald.app import create_app
     from herald.kit.logging import configure_logging
+    from herald.settings import Settings
 
     settings = Settings()
     host = host or settings.host
@@ -93,6 +145,7 @@ def worker(
 
     from herald.bootstrap import build
     from herald.kit.logging import configure_logging
+    from herald.settings import Settings
 
     settings = Settings()
     configure_logging(settings.log_format)
@@ -119,6 +172,7 @@ def migrate() -> None:
     """Bring the database schema up to date (serve does this on start)."""
     from herald.kit import migrate as migrations
     from herald.kit.db import create_engine_for
+    from herald.settings import Settings
 
     engine = create_engine_for(Settings().effective_database_url)
     migrations.upgrade(engine)

@@ -7,9 +7,7 @@ from typing import Annotated
 
 import typer
 
-from herald.outreach import access
-
-from .context import clock, emit, emit_rows, parse_id, transaction
+from .context import clock, emit, emit_rows, organization, parse_id, transaction
 
 account_group_app = typer.Typer(
     help="Account groups (outreach API) and API key access to them.", no_args_is_help=True
@@ -28,8 +26,10 @@ def create_group(
     as_json: Json = False,
 ) -> None:
     """Create an account group, optionally granting API keys access to it."""
+    from herald.outreach import access
+
     with transaction() as session:
-        group = access.create_group(session, clock, parse_id(organization_id, "--org"), name)
+        group = access.create_group(session, clock, organization(session, organization_id), name)
         for key_id in grant or []:
             access.grant(session, clock, group.id, parse_id(key_id, "--grant"))
         keys = [str(k) for k in access.keys_of_group(session, group.id)]
@@ -41,6 +41,8 @@ def list_groups(
     organization_id: Annotated[str, typer.Option("--org", help="Organization id.")],
     as_json: Json = False,
 ) -> None:
+    from herald.outreach import access
+
     with transaction() as session:
         rows = [
             {
@@ -48,7 +50,7 @@ def list_groups(
                 "name": group.name,
                 "api_key_ids": ",".join(str(k) for k in access.keys_of_group(session, group.id)),
             }
-            for group in access.list_groups(session, parse_id(organization_id, "--org"))
+            for group in access.list_groups(session, organization(session, organization_id))
         ]
     emit_rows(rows, as_json, "Account groups")
 
@@ -59,6 +61,8 @@ def grant(
     key_id: Annotated[str, typer.Option("--key", help="API key id (same organization).")],
 ) -> None:
     """Let an API key act on an account group (account_group_access)."""
+    from herald.outreach import access
+
     with transaction() as session:
         access.grant(session, clock, parse_id(group_id, "--group"), parse_id(key_id, "--key"))
     typer.echo("granted")
@@ -70,6 +74,8 @@ def revoke(
     key_id: Annotated[str, typer.Option("--key", help="API key id.")],
 ) -> None:
     """Take an API key's access to an account group away."""
+    from herald.outreach import access
+
     with transaction() as session:
         access.revoke(session, parse_id(group_id, "--group"), parse_id(key_id, "--key"))
     typer.echo("revoked")

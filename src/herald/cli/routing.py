@@ -6,8 +6,6 @@ from typing import Annotated
 
 import typer
 
-from herald.routing import service as routing
-
 from .context import clock, emit, emit_rows, transaction
 
 carrier_app = typer.Typer(help="Carrier detection overrides.", no_args_is_help=True)
@@ -22,6 +20,8 @@ def set_prefix(
     as_json: Json = False,
 ) -> None:
     """Numbers starting with PREFIX belong to CARRIER (the longest prefix wins)."""
+    from herald.routing import service as routing
+
     with transaction() as session:
         row = routing.set_carrier_prefix(session, clock, prefix, carrier)
         data = {"prefix": row.prefix, "carrier": row.carrier}
@@ -30,12 +30,16 @@ def set_prefix(
 
 @carrier_app.command("remove")
 def remove_prefix(prefix: Annotated[str, typer.Option(help="E.164 prefix.")]) -> None:
+    from herald.routing import service as routing
+
     with transaction() as session:
         routing.remove_carrier_prefix(session, prefix)
 
 
 @carrier_app.command("list")
 def list_prefixes(as_json: Json = False) -> None:
+    from herald.routing import service as routing
+
     with transaction() as session:
         rows = [
             {"prefix": r.prefix, "carrier": r.carrier}

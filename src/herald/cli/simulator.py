@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import signal
 from typing import Annotated
 
 import typer
@@ -29,6 +26,10 @@ def smsc(
 ) -> None:
     """Run an SMPP 3.4 SMSC simulator until interrupted. Numbers ending in 0666 are refused,
     0997/0998/0999 get FAILED/EXPIRED/UNDELIVERED receipts, the rest DELIVERED."""
+    import asyncio
+    import contextlib
+    import signal
+
     from herald.providers.smpp.smsc import Smsc, SmscBehaviour
 
     behaviour = SmscBehaviour(

@@ -6,12 +6,7 @@ from typing import Annotated
 
 import typer
 
-from herald.billing import service as billing
-from herald.kit.money import format_micros, to_micros
-from herald.tenancy import repository
-from herald.tenancy import service as tenancy
-
-from .context import clock, emit, emit_rows, parse_id, transaction
+from .context import amount_of, clock, emit, emit_rows, organization, parse_id, transaction
 
 tenant_app = typer.Typer(help="Tenants (organizations).", no_args_is_help=True)
 key_app = typer.Typer(help="API keys.", no_args_is_help=True)
@@ -29,12 +24,16 @@ def create_tenant(
     as_json: Json = False,
 ) -> None:
     """Create an organization with a wallet, an API key (shown once) and an approved sender ID."""
+    from herald.billing import service as billing
+    from herald.kit.money import format_micros
+    from herald.tenancy import service as tenancy
+
     with transaction() as session:
         new = tenancy.create_tenant(
             session,
             clock,
             name=name,
-            balance_micros=to_micros(balance),
+            balance_micros=amount_of(balance, "--balance"),
             currency=currency.upper(),
             remitter_name=remitter,
         )
@@ -65,11 +64,13 @@ def create_key(
     as_json: Json = False,
 ) -> None:
     """Create an API key for an organization; the key is printed once and stored hashed."""
+    from herald.tenancy import service as tenancy
+
     with transaction() as session:
         new = tenancy.create_key(
             session,
             clock,
-            parse_id(organization_id, "--org"),
+            organization(session, organization_id),
             name=name,
             scopes=tuple(scope) if scope else tenancy.ALL_SCOPES,
         )
@@ -84,6 +85,8 @@ def revoke_key(
     key_id: Annotated[str, typer.Argument(help="API key id.")], as_json: Json = False
 ) -> None:
     """Revoke an API key at once."""
+    from herald.tenancy import service as tenancy
+
     with transaction() as session:
         key = tenancy.revoke_key(session, clock, parse_id(key_id, "key id"))
     emit({"api_key_id": str(key.id), "revoked_at": key.revoked_at}, as_json)
@@ -94,8 +97,10 @@ def list_keys(
     organization_id: Annotated[str, typer.Option("--org", help="Organization id.")],
     as_json: Json = False,
 ) -> None:
+    from herald.tenancy import service as tenancy
+
     with transaction() as session:
-        keys = repository.list_keys(session, parse_id(organization_id, "--org"))
+        keys = tenancy.list_keys(session, organization(session, organization_id))
         rows = [
             {
                 "id": str(k.id),
@@ -116,8 +121,12 @@ def create_remitter(
     as_json: Json = False,
 ) -> None:
     """Register an approved sender ID for an organization."""
+    from herald.tenancy import service as tenancy
+
     with transaction() as session:
-        remitter = tenancy.create_remitter(session, clock, parse_id(organization_id, "--org"), name)
+        remitter = tenancy.create_remitter(
+            session, clock, organization(session, organization_id), name
+        )
     emit(
         {"remitter_id": str(remitter.id), "name": remitter.name, "status": remitter.status}, as_json
     )
@@ -128,9 +137,11 @@ def list_remitters(
     organization_id: Annotated[str, typer.Option("--org", help="Organization id.")],
     as_json: Json = False,
 ) -> None:
+    from herald.tenancy import service as tenancy
+
     with transaction() as session:
         rows = [
             {"id": str(r.id), "name": r.name, "status": r.status}
-            for r in repository.list_remitters(session, parse_id(organization_id, "--org"))
+            for r in tenancy.list_remitters(session, organization(session, organization_id))
         ]
     emit_rows(rows, as_json, "Sender IDs")

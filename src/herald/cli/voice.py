@@ -6,11 +6,9 @@ from typing import Annotated
 
 import typer
 
-from herald.voice import agents, queries
-from herald.voice import public_ids as ids
-from herald.voice.views import agent_view, number_view
+from herald.errors import ValidationFailed
 
-from .context import clock, emit, emit_rows, parse_id, transaction
+from .context import clock, emit, emit_rows, organization, transaction
 
 voice_app = typer.Typer(help="Voice campaigns: numbers, agents, campaigns, calls.")
 number_app = typer.Typer(help="Numbers a workspace may call from.", no_args_is_help=True)
@@ -53,11 +51,14 @@ def add_number(
     as_json: Json = False,
 ) -> None:
     """Register a caller number for a workspace."""
+    from herald.voice import agents
+    from herald.voice.views import number_view
+
     with transaction() as session:
         added = agents.add_number(
             session,
             clock,
-            parse_id(organization_id, "--org"),
+            organization(session, organization_id),
             number,
             label=label,
             provider_name=provider,
@@ -67,9 +68,13 @@ def add_number(
 
 @number_app.command("list")
 def list_numbers(organization_id: Org, as_json: Json = False) -> None:
+    from herald.voice import agents
+    from herald.voice.views import number_view
+
     with transaction() as session:
         rows = [
-            number_view(n) for n in agents.list_numbers(session, parse_id(organization_id, "--org"))
+            number_view(n)
+            for n in agents.list_numbers(session, organization(session, organization_id))
         ]
     emit_rows(rows, as_json, "Phone numbers")
 
@@ -87,6 +92,9 @@ def create_agent(
     as_json: Json = False,
 ) -> None:
     """Create an agent (the API offers questions and outcome labels too)."""
+    from herald.voice import agents
+    from herald.voice.views import agent_view
+
     spec = agents.AgentSpec(
         name=name,
         greeting=greeting,
@@ -95,7 +103,7 @@ def create_agent(
         max_call_duration_seconds=max_duration,
     )
     with transaction() as session:
-        agent = agents.create_agent(session, clock, parse_id(organization_id, "--org"), spec)
+        agent = agents.create_agent(session, clock, organization(session, organization_id), spec)
         emit(agent_view(agent), as_json)
 
 
@@ -106,9 +114,11 @@ def list_campaigns(
     as_json: Json = False,
 ) -> None:
     """Call campaigns of a workspace with their live counters."""
+    from herald.voice import queries
+
     with transaction() as session:
         views = queries.list_campaigns(
-            session, parse_id(organization_id, "--org"), before=None, limit=limit
+            session, organization(session, organization_id), before=None, limit=limit
         )
     fields = CAMPAIGN_COLUMNS
     rows = views if as_json else [{k: v[k] for k in fields} for v in views]
@@ -123,12 +133,15 @@ def list_calls(
     as_json: Json = False,
 ) -> None:
     """The call log of a campaign."""
+    from herald.voice import public_ids as ids
+    from herald.voice import queries
+
     campaign = ids.decode(ids.CAMPAIGN, campaign_id)
     if campaign is None:
-        raise typer.BadParameter("not a campaign id", param_hint="CAMPAIGN_ID")
+        raise ValidationFailed({"CAMPAIGN_ID": "not a campaign id"}, "Not a campaign id (cmp_…).")
     with transaction() as session:
         views = queries.calls_of_campaign(
-            session, parse_id(organization_id, "--org"), campaign, before=None, limit=limit
+            session, organization(session, organization_id), campaign, before=None, limit=limit
         )
     fields = CALL_COLUMNS
     rows = views if as_json else [{k: v[k] for k in fields} for v in views]

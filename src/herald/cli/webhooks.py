@@ -3,19 +3,14 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from herald import bootstrap  # noqa: F401  (loads every domain: their event types are declared)
-from herald.kit.clock import isoformat
-from herald.settings import Settings
-from herald.webhooks import service
-from herald.webhooks.guard import AddressGuard
-from herald.webhooks.models import WebhookEndpoint
-from herald.webhooks.signing import webhook_id
+from .context import clock, emit, emit_rows, organization, parse_id, transaction
 
-from .context import clock, emit, emit_rows, parse_id, transaction
+if TYPE_CHECKING:
+    from herald.webhooks.models import WebhookEndpoint
 
 webhook_app = typer.Typer(help="Webhook endpoints and their deliveries.", no_args_is_help=True)
 
@@ -25,6 +20,8 @@ EndpointId = Annotated[str, typer.Argument(help="Webhook endpoint id.")]
 
 
 def _endpoint(endpoint: WebhookEndpoint) -> dict[str, Any]:
+    from herald.kit.clock import isoformat
+
     return {
         "id": str(endpoint.id),
         "url": endpoint.url,
@@ -44,13 +41,18 @@ def create(
     as_json: Json = False,
 ) -> None:
     """Register an endpoint; its signing secret (whsec_…) is printed once."""
+    from herald import bootstrap  # noqa: F401  (loads every domain: their event types are declared)
+    from herald.settings import Settings
+    from herald.webhooks import service
+    from herald.webhooks.guard import AddressGuard
+
     guard = AddressGuard.from_setting(Settings().webhook_allow_networks)
     with transaction() as session:
         endpoint = service.register_endpoint(
             session,
             clock,
             guard,
-            parse_id(organization_id, "--org"),
+            organization(session, organization_id),
             url=url,
             event_types=event,
             description=description,
@@ -61,8 +63,10 @@ def create(
 
 @webhook_app.command("list")
 def list_endpoints(organization_id: Org, as_json: Json = False) -> None:
+    from herald.webhooks import service
+
     with transaction() as session:
-        found = service.list_endpoints(session, parse_id(organization_id, "--org"))
+        found = service.list_endpoints(session, organization(session, organization_id))
         rows = [_endpoint(e) for e in found]
     emit_rows(rows, as_json, "Webhook endpoints")
 
@@ -70,9 +74,11 @@ def list_endpoints(organization_id: Org, as_json: Json = False) -> None:
 @webhook_app.command("delete")
 def delete(endpoint_id: EndpointId, organization_id: Org) -> None:
     """Delete an endpoint and its delivery log."""
+    from herald.webhooks import service
+
     with transaction() as session:
         service.delete_endpoint(
-            session, parse_id(organization_id, "--org"), parse_id(endpoint_id, "endpoint id")
+            session, organization(session, organization_id), parse_id(endpoint_id, "endpoint id")
         )
     typer.echo("deleted")
 
@@ -80,11 +86,13 @@ def delete(endpoint_id: EndpointId, organization_id: Org) -> None:
 @webhook_app.command("enable")
 def enable(endpoint_id: EndpointId, organization_id: Org, as_json: Json = False) -> None:
     """Re-enable a disabled endpoint; the deliveries it missed go out, in order."""
+    from herald.webhooks import service
+
     with transaction() as session:
         endpoint = service.enable_endpoint(
             session,
             clock,
-            parse_id(organization_id, "--org"),
+            organization(session, organization_id),
             parse_id(endpoint_id, "endpoint id"),
         )
         data = _endpoint(endpoint)
@@ -99,10 +107,14 @@ def deliveries(
     as_json: Json = False,
 ) -> None:
     """The delivery log: each delivery's status, attempts, last answer and latency."""
+    from herald.kit.clock import isoformat
+    from herald.webhooks import service
+    from herald.webhooks.signing import webhook_id
+
     with transaction() as session:
         found = service.list_deliveries(
             session,
-            parse_id(organization_id, "--org"),
+            organization(session, organization_id),
             parse_id(endpoint_id, "endpoint id"),
             before=None,
             limit=limit,
@@ -130,11 +142,13 @@ def replay(
     organization_id: Org,
 ) -> None:
     """Send a delivery's event again (same webhook-id) on the next worker round."""
+    from herald.webhooks import service
+
     with transaction() as session:
         logged = service.replay(
             session,
             clock,
-            parse_id(organization_id, "--org"),
+            organization(session, organization_id),
             parse_id(endpoint_id, "endpoint id"),
             parse_id(delivery_id, "delivery id"),
         )

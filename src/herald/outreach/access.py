@@ -71,6 +71,7 @@ def grant(session: Session, clock: Clock, group_id: uuid.UUID, key_id: uuid.UUID
 
 
 def revoke(session: Session, group_id: uuid.UUID, key_id: uuid.UUID) -> None:
+    get_group(session, group_id)  # an unknown group is named as such
     if not repository.remove_access(session, key_id, group_id):
         raise NotFound("This API key has no access to this account group: nothing to revoke.")
 

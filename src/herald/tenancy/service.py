@@ -166,9 +166,25 @@ def authenticate(session: Session, secret: str | None) -> Principal:
     return Principal(key.id, key.organization_id, account.id, frozenset(key.scopes))
 
 
+def require_organization(session: Session, organization_id: uuid.UUID) -> None:
+    if repository.get_organization(session, organization_id) is None:
+        raise NotFound(f"No organization with id {organization_id}.")
+
+
+def list_keys(session: Session, organization_id: uuid.UUID) -> list[ApiKey]:
+    require_organization(session, organization_id)
+    return repository.list_keys(session, organization_id)
+
+
+def list_remitters(session: Session, organization_id: uuid.UUID) -> list[Remitter]:
+    require_organization(session, organization_id)
+    return repository.list_remitters(session, organization_id)
+
+
 def create_remitter(
     session: Session, clock: Clock, organization_id: uuid.UUID, name: str
 ) -> Remitter:
+    require_organization(session, organization_id)
     if not _REMITTER_NAME.match(name):
         raise ValidationFailed(
             {"name": "A sender ID is 1-11 letters/digits with a letter, or 3-15 digits."}

@@ -44,29 +44,50 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
     return templates.TemplateResponse(request, name, context, status_code=status)
 
 
+# The dashboard shows what the API would show the same key: each part needs the scope of
+# its API route. The wallet has no API route of its own; the keys that spend it (and learn
+# from a 402 that it is short) see its balance.
+WALLET_SCOPES = (tenancy.CAMPAIGN_SEND, tenancy.MESSAGES_SEND)
+
+
+def lacks(scope: str) -> str:
+    return f"This key lacks the {scope} scope."
+
+
+def _sees_wallet(principal: Principal) -> bool:
+    return any(scope in principal.scopes for scope in WALLET_SCOPES)
+
+
 @router.get("", response_class=HTMLResponse)
 def overview(request: Request) -> Response:
     principal = _principal(request)
     if principal is None:
         return _page(request, "login.html", {})
-    with container(request).db.reading() as session:
-        account = billing.get_account(session, principal.billing_account_id)
-        campaigns = queries.list_campaigns(
-            session, principal.organization_id, before=None, limit=50
-        )
-        tallies = queries.tallies(session, [c.id for c in campaigns])
-        rows = [(c, tallies[c.id]) for c in campaigns]
-        singles = queries.list_messages(
-            session, principal.organization_id, MessageFilter(), before=None, limit=20
-        )
-        resent = smpp_parts.resends(session, [m.id for m in singles])
-    context = {
-        "account": account,
-        "rows": rows,
-        "messages": singles,
-        "resent": resent,
-        "operator": tenancy.OPERATOR_CARRIERS_READ in principal.scopes,
+    scopes = principal.scopes
+    context: dict[str, Any] = {
+        "account": None,
+        "rows": None,
+        "messages": None,
+        "resent": set(),
+        "operator": tenancy.OPERATOR_CARRIERS_READ in scopes,
+        "lacks": lacks,
+        "wallet_scope": " or ".join(WALLET_SCOPES),
     }
+    with container(request).db.reading() as session:
+        if _sees_wallet(principal):
+            context["account"] = billing.get_account(session, principal.billing_account_id)
+        if tenancy.CAMPAIGN_READ in scopes:
+            campaigns = queries.list_campaigns(
+                session, principal.organization_id, before=None, limit=50
+            )
+            tallies = queries.tallies(session, [c.id for c in campaigns])
+            context["rows"] = [(c, tallies[c.id]) for c in campaigns]
+        if tenancy.MESSAGES_READ in scopes:
+            singles = queries.list_messages(
+                session, principal.organization_id, MessageFilter(), before=None, limit=20
+            )
+            context["messages"] = singles
+            context["resent"] = smpp_parts.resends(session, [m.id for m in singles])
     return _page(request, "overview.html", context)
 
 
@@ -77,7 +98,7 @@ def carriers(request: Request) -> Response:
     if principal is None:
         return RedirectResponse("/dashboard", status_code=303)
     if tenancy.OPERATOR_CARRIERS_READ not in principal.scopes:
-        message = f"This key lacks the {tenancy.OPERATOR_CARRIERS_READ} scope."
+        message = lacks(tenancy.OPERATOR_CARRIERS_READ)
         return _page(request, "error.html", {"message": message}, 403)
     app = container(request)
     with app.db.reading() as session:
@@ -92,25 +113,33 @@ def campaign_detail(request: Request, campaign_id: str) -> Response:
     id = parse_v7(campaign_id)
     if principal is None or id is None:
         return RedirectResponse("/dashboard", status_code=303)
+    if tenancy.CAMPAIGN_READ not in principal.scopes:
+        return _page(request, "error.html", {"message": lacks(tenancy.CAMPAIGN_READ)}, 403)
+    context: dict[str, Any] = {
+        "messages": None,
+        "resent": set(),
+        "lacks": lacks,
+        "can_send": tenancy.CAMPAIGN_SEND in principal.scopes,
+    }
     with container(request).db.reading() as session:
         try:
-            campaign = queries.get_campaign(session, principal.organization_id, id)
+            context["campaign"] = queries.get_campaign(session, principal.organization_id, id)
         except HeraldError as exc:
             return _page(request, "error.html", {"message": exc.message}, exc.status)
-        tally = queries.tally(session, id)
-        messages = queries.list_messages(
-            session,
-            principal.organization_id,
-            MessageFilter(campaign_id=id),
-            before=None,
-            limit=200,
+        context["tally"] = queries.tally(session, id)
+        context["dropped"] = queries.dropped_recipients(
+            session, principal.organization_id, id, after=None, limit=200
         )
-        resent = smpp_parts.resends(session, [m.id for m in messages])
-        dropped = queries.dropped_recipients(
-            session, campaign.organization_id, id, after=None, limit=200
-        )
-    context = {"campaign": campaign, "tally": tally, "messages": messages, "resent": resent}
-    context["dropped"] = dropped
+        if tenancy.MESSAGES_READ in principal.scopes:
+            messages = queries.list_messages(
+                session,
+                principal.organization_id,
+                MessageFilter(campaign_id=id),
+                before=None,
+                limit=200,
+            )
+            context["messages"] = messages
+            context["resent"] = smpp_parts.resends(session, [m.id for m in messages])
     return _page(request, "campaign.html", context)
 
 
@@ -121,9 +150,10 @@ def campaign_action(request: Request, campaign_id: str, action: str) -> Response
     actions = {"pause": control.pause, "resume": control.resume, "cancel": control.cancel}
     if principal is None or id is None or action not in actions:
         return RedirectResponse("/dashboard", status_code=303)
+    if tenancy.CAMPAIGN_SEND not in principal.scopes:
+        return _page(request, "error.html", {"message": lacks(tenancy.CAMPAIGN_SEND)}, 403)
     app = container(request)
     try:
-        principal.require(tenancy.CAMPAIGN_SEND)
         with app.db.transaction() as session:
             actions[action](session, app.clock, principal.organization_id, id)
     except HeraldError as exc:

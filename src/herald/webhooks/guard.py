@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import unicodedata
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -47,10 +48,14 @@ class AddressGuard:
         return cls(tuple(ipaddress.ip_network(n.strip(), strict=False) for n in items if n.strip()))
 
     def permits(self, address: IPAddress) -> bool:
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
         if any(address in network for network in self.allowed):
             return True
+        if isinstance(address, ipaddress.IPv6Address):
+            if any(address in network for network in OPAQUE_IPV6):
+                return False
+            embedded = embedded_ipv4(address)
+            if embedded is not None:
+                return self.permits(embedded)
         # is_global is False for private, loopback, link-local, shared (100.64/10),
         # reserved and unspecified addresses.
         return address.is_global and not address.is_multicast
@@ -80,8 +85,36 @@ class AddressGuard:
         self.resolve(host, port)
 
 
+# IPv6 forms that carry an IPv4 address, which is where the packets end up: IPv4-mapped
+# (::ffff:a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d), IPv4-compatible (::a.b.c.d,
+# deprecated, also :: and ::1), NAT64's well-known prefix (64:ff9b::a.b.c.d) and 6to4
+# (2002:aabb:ccdd::). They are judged by that IPv4 address, whatever Python's version
+# thinks of the IPv6 one.
+EMBEDDING_IPV6: tuple[tuple[ipaddress.IPv6Network, Callable[[int], int]], ...] = (
+    (ipaddress.IPv6Network("::ffff:0:0/96"), lambda bits: bits & 0xFFFFFFFF),
+    (ipaddress.IPv6Network("::ffff:0:0:0/96"), lambda bits: bits & 0xFFFFFFFF),
+    (ipaddress.IPv6Network("::/96"), lambda bits: bits & 0xFFFFFFFF),
+    (ipaddress.IPv6Network("64:ff9b::/96"), lambda bits: bits & 0xFFFFFFFF),
+    (ipaddress.IPv6Network("2002::/16"), lambda bits: (bits >> 80) & 0xFFFFFFFF),
+)
+# IPv6 ranges whose destination cannot be read from the address: Teredo (2001::/32, a relay
+# to a NAT of anyone's choosing, long obsolete) and local-use NAT64 (64:ff9b:1::/48,
+# translated by the local network's own rules). Refused unless explicitly allowed.
+OPAQUE_IPV6 = (ipaddress.IPv6Network("2001::/32"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    for network, extract in EMBEDDING_IPV6:
+        if address in network:
+            return ipaddress.IPv4Address(extract(int(address)))
+    return None
+
+
 def split_url(url: str) -> tuple[str, int]:
-    """(host, port) of an http(s) URL, or UnsafeUrl."""
+    """(host, port) of an http(s) URL, or UnsafeUrl. Any port 1-65535 is accepted: what
+    protects the host is the address check, not the port."""
+    if any(char.isspace() or unicodedata.category(char) == "Cc" for char in url):
+        raise UnsafeUrl("The URL must not contain spaces, line breaks or control characters.")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -93,4 +126,6 @@ def split_url(url: str) -> tuple[str, int]:
         raise UnsafeUrl("The URL has no host.")
     if parts.username or parts.password:
         raise UnsafeUrl("The URL must not carry credentials.")
+    if port == 0:
+        raise UnsafeUrl("The URL's port must be between 1 and 65535.")
     return parts.hostname, port or (443 if parts.scheme == "https" else 80)

@@ -78,16 +78,28 @@ class HttpSender:
         )
 
     def post(self, url: str, headers: dict[str, str], body: bytes) -> Answer:
+        started = time.perf_counter()
+        try:
+            target = httpx.URL(url)
+        except httpx.InvalidURL as exc:
+            return Answer(None, _ms(started), error=f"Bad URL: {exc}"[:500])
         request_headers: dict[bytes | str, bytes | str] = {
+            # httpx spells the authority as HTTP wants it: an IPv6 literal in brackets
+            # ("[2001:db8::1]:8443"), the default port left out.
+            "host": target.netloc,
             "content-type": "application/json",
             "user-agent": USER_AGENT,
         }
         request_headers.update(headers)
-        started = time.perf_counter()
         try:
             with self._pool.stream(
                 "POST",
-                url,
+                httpcore.URL(
+                    scheme=target.raw_scheme,
+                    host=target.raw_host,
+                    port=target.port,
+                    target=target.raw_path,
+                ),
                 headers=request_headers,
                 content=body,
                 extensions={"timeout": self._timeout},

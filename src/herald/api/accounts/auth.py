@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from herald.api.caller import principal_for
 from herald.api.common import container
 from herald.errors import Unauthenticated, ValidationFailed
 from herald.kit.ids import parse_v7
@@ -54,8 +55,7 @@ def authenticated(
     secret = api_key or (token.credentials if token else None)
     if not secret:
         raise Unauthenticated(MISSING_KEY)
-    with container(request).db.reading() as session:
-        return tenancy.authenticate(session, secret)
+    return principal_for(request, container(request), secret)
 
 
 def permitted(permission: str) -> Callable[..., Caller]:

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader
 
+from herald.api.caller import principal_for
 from herald.api.common import container
 from herald.errors import Unauthenticated
 from herald.tenancy import service as tenancy
@@ -23,8 +24,7 @@ def requires(scope: str) -> Callable[..., Principal]:
     ) -> Principal:
         if not api_key:
             raise Unauthenticated(MISSING_KEY)
-        with container(request).db.reading() as session:
-            principal = tenancy.authenticate(session, api_key)
+        principal = principal_for(request, container(request), api_key)
         principal.require(scope)
         return principal
 

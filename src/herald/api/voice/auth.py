@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from herald.api.caller import principal_for
 from herald.api.common import container
 from herald.errors import Unauthenticated
 from herald.tenancy import service as tenancy
@@ -24,8 +25,7 @@ def requires(scope: str) -> Callable[..., Principal]:
     ) -> Principal:
         if token is None or not token.credentials:
             raise Unauthenticated(MISSING_KEY)
-        with container(request).db.reading() as session:
-            principal = tenancy.authenticate(session, token.credentials)
+        principal = principal_for(request, container(request), token.credentials)
         principal.require(scope)
         return principal
 

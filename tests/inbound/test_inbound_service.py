@@ -85,3 +85,11 @@ def test_a_suppressed_number_is_skipped_by_campaigns_and_never_charged(
     campaign = herald.campaign(tenant, campaign_id)
     assert campaign["status_note"] == "1 of 2 recipients accepted; dropped 1 opted out."
     assert before - herald.balance(tenant) == 50_000
+
+
+def test_a_reply_carrying_a_nul_character_is_kept_with_the_character_replaced(
+    herald: RunningHerald,
+) -> None:
+    herald.tenant(remitter_name="55124")
+    row = _record(herald, "244990000005", "55124", "Yes\x00please")
+    assert row.content == "Yes\ufffdplease"

@@ -8,6 +8,7 @@ number or sender ID they wrote to, act on opt-out / opt-in keywords, keep the su
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 
@@ -30,6 +31,7 @@ OPERATOR = "OPERATOR"
 def record_inbound(
     session: Session, clock: Clock, keywords: Keywords, item: Inbound
 ) -> InboundMessage:
+    item = _storable(item)
     from_number, country = _person(item.from_number)
     organization_id = _owner(session, item.to_number, from_number)
     action = keywords.action(item.text, country) if organization_id else None
@@ -61,6 +63,17 @@ def record_inbound(
         ),
     )
     return row
+
+
+def _storable(item: Inbound) -> Inbound:
+    """The message with any NUL replaced: a carrier may send one (UCS-2 U+0000), PostgreSQL's
+    text columns cannot hold it, and a refused insert would make the carrier resend forever."""
+    fields = {"text": item.text, "from_number": item.from_number, "to_number": item.to_number}
+    if not any("\x00" in value for value in fields.values()):
+        return item
+    return dataclasses.replace(
+        item, **{name: value.replace("\x00", "\ufffd") for name, value in fields.items()}
+    )
 
 
 def _person(raw: str) -> tuple[str, str | None]:

@@ -6,13 +6,14 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-import structlog
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from herald import __version__
 from herald.api import voice as voice_api
@@ -23,19 +24,19 @@ from herald.api.c_v1.carrier_routes import router as c_v1_carriers_router
 from herald.api.c_v1.inbound_routes import router as c_v1_inbound_router
 from herald.api.c_v1.routes import router as c_v1_router
 from herald.api.c_v1.webhook_routes import router as c_v1_webhooks_router
-from herald.api.common import container, trace_id_for, validation_failed
+from herald.api.common import container, validation_failed
+from herald.api.crash_guard import CrashGuard
 from herald.api.idempotency import IdempotencyMiddleware
 from herald.api.observability import RequestObservability
 from herald.api.ratelimits import RateLimitMiddleware
 from herald.api.urgency import UrgentWrites
 from herald.bootstrap import Container, build
-from herald.errors import HeraldError, NotFound
+from herald.errors import HeraldError, NotFound, ValidationFailed
+from herald.kit.logging import ensure_configured
 from herald.kit.ratelimit import RateLimiter
 from herald.operations import exposition
 from herald.settings import Settings
 from herald.web.routes import router as dashboard_router
-
-log = structlog.get_logger(__name__)
 
 Renderer = Callable[[Request, HeraldError], Response]
 
@@ -51,7 +52,9 @@ def _renderer(request: Request) -> Renderer:
     path = request.url.path
     matches = [(prefix, render) for prefix, render in DIALECTS if _under(path, prefix)]
     if not matches:
-        return c_v1_errors.render
+        # An unknown path under /v1 is the voice API's (the outreach one's are under
+        # /v1/accounts, matched above); anything else answers like /c/v1.
+        return voice_api.render if _under(path, "/v1") else c_v1_errors.render
     return max(matches, key=lambda match: len(match[0]))[1]
 
 
@@ -80,11 +83,15 @@ def create_app(
             if app_container is None:
                 built.stop()
 
-    app = FastAPI(
+    ensure_configured()
+    # /docs and /redoc load Swagger UI and ReDoc from files shipped in the package
+    # (fastapi-offline), not from a CDN: the docs work on a machine without Internet.
+    app = FastAPIOffline(
         title="Herald",
         version=__version__,
         description="Outreach campaign engine: the messaging API (/c/v1).",
         lifespan=lifespan,
+        static_url="/docs-assets",
     )
     app.include_router(c_v1_router)
     app.include_router(c_v1_webhooks_router)
@@ -97,10 +104,12 @@ def create_app(
     _add_health(app)
 
     # The last added runs first: observability (trace id, access log, request metrics)
-    # sees every request, then rate limits (a replayed POST still counts), then
+    # sees every request, then the crash guard (an unexpected exception becomes a 500
+    # in the dialect's envelope), then rate limits (a replayed POST still counts), then
     # idempotency keys.
     app.add_middleware(IdempotencyMiddleware, render=_render_error)
     app.add_middleware(RateLimitMiddleware, render=_render_error, is_api=_is_api)
+    app.add_middleware(CrashGuard, render=_render_error)
     app.add_middleware(RequestObservability)
     app.add_middleware(UrgentWrites)
 
@@ -128,18 +137,39 @@ def _add_error_handlers(app: FastAPI) -> None:
     async def on_http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404:
             return _renderer(request)(request, NotFound("No such route."))
+        if exc.status_code == 400:
+            # FastAPI could not decode the body (e.g. it is not UTF-8): a request
+            # validation failure like a malformed JSON body, in each dialect's terms.
+            return _renderer(request)(request, ValidationFailed({"body": UNDECODABLE_BODY}))
         error = HeraldError(str(exc.detail))
         error.status = exc.status_code
         error.code = "METHOD_NOT_ALLOWED" if exc.status_code == 405 else "HTTP_ERROR"
-        return _renderer(request)(request, error)
+        response = _renderer(request)(request, error)
+        if exc.status_code == 405:
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
+        return response
 
-    @app.exception_handler(Exception)
-    async def on_crash(request: Request, exc: Exception) -> Response:
-        log.exception("http.unhandled", path=request.url.path, trace_id=trace_id_for(request))
-        error = HeraldError("An internal error occurred. Quote the trace id when reporting it.")
-        error.status = 500
-        error.code = "INTERNAL_ERROR"
-        return _renderer(request)(request, error)
+    # Unexpected exceptions are answered by herald.api.crash_guard.CrashGuard.
+
+
+UNDECODABLE_BODY = "The body could not be decoded: send UTF-8 JSON."
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route accepts on this path (RFC 9110 wants them in `Allow` on a
+    405). Starlette names only the first matching route's, though a path often has a
+    route per method."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
+
+
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 def _add_health(app: FastAPI) -> None:

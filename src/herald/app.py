@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import text
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from herald import __version__
 from herald.api import voice as voice_api
@@ -23,10 +23,13 @@ from herald.api.c_v1 import errors as c_v1_errors
 from herald.api.c_v1.carrier_routes import router as c_v1_carriers_router
 from herald.api.c_v1.inbound_routes import router as c_v1_inbound_router
 from herald.api.c_v1.routes import router as c_v1_router
+from herald.api.c_v1.schemas import ErrorOut
 from herald.api.c_v1.webhook_routes import router as c_v1_webhooks_router
 from herald.api.common import container, validation_failed
+from herald.api.contract import DialectErrors, ErrorModels, publish
 from herald.api.crash_guard import CrashGuard
 from herald.api.idempotency import IdempotencyMiddleware
+from herald.api.methods import DocumentedMethods, allowed_methods
 from herald.api.observability import RequestObservability
 from herald.api.ratelimits import RateLimitMiddleware
 from herald.api.urgency import UrgentWrites
@@ -45,6 +48,13 @@ DIALECTS: list[tuple[str, Renderer]] = [
     ("/c/v1", c_v1_errors.render),
     ("/v1/accounts", accounts_envelope.render),
     *((prefix, voice_api.render) for prefix in voice_api.PREFIXES),
+]
+
+# The body of an error in each dialect, for the OpenAPI document.
+ERROR_MODELS: ErrorModels = [
+    DialectErrors("/c/v1", ErrorOut, validation_status=422),
+    DialectErrors("/v1/accounts", accounts_envelope.ErrorEnvelope, validation_status=400),
+    *(DialectErrors(p, voice_api.VoiceErrorEnvelope, 422) for p in voice_api.PREFIXES),
 ]
 
 
@@ -102,18 +112,30 @@ def create_app(
     app.include_router(dashboard_router)
     _add_error_handlers(app)
     _add_health(app)
+    app.openapi = _published(app)  # type: ignore[method-assign]
 
     # The last added runs first: observability (trace id, access log, request metrics)
     # sees every request, then the crash guard (an unexpected exception becomes a 500
-    # in the dialect's envelope), then rate limits (a replayed POST still counts), then
+    # in the dialect's envelope), then 405 for a method the document does not give a
+    # path, then rate limits (a replayed POST still counts), then
     # idempotency keys.
     app.add_middleware(IdempotencyMiddleware, render=_render_error)
     app.add_middleware(RateLimitMiddleware, render=_render_error, is_api=_is_api)
+    app.add_middleware(DocumentedMethods, render=_render_error)
     app.add_middleware(CrashGuard, render=_render_error)
     app.add_middleware(RequestObservability)
     app.add_middleware(UrgentWrites)
 
     return app
+
+
+def _published(app: FastAPI) -> Callable[[], dict[str, Any]]:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = publish(app, ERROR_MODELS)
+        return app.openapi_schema
+
+    return openapi
 
 
 def _render_error(request: Request, error: HeraldError) -> Response:
@@ -155,35 +177,34 @@ def _add_error_handlers(app: FastAPI) -> None:
 UNDECODABLE_BODY = "The body could not be decoded: send UTF-8 JSON."
 
 
-def allowed_methods(request: Request) -> list[str]:
-    """Every method some route accepts on this path (RFC 9110 wants them in `Allow` on a
-    405). Starlette names only the first matching route's, though a path often has a
-    route per method."""
-    routes = request.app.router.routes
-    return [
-        method
-        for method in METHODS
-        if any(
-            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
-        )
-    ]
-
-
-METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-
-
 def _add_health(app: FastAPI) -> None:
     @app.get("/healthz", tags=["operations"], summary="Liveness")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/metrics", tags=["operations"], summary="Prometheus metrics")
+    @app.get(
+        "/metrics",
+        tags=["operations"],
+        summary="Prometheus metrics",
+        response_class=PlainTextResponse,
+        responses={
+            200: {
+                "description": "The Prometheus text exposition format.",
+                "content": {CONTENT_TYPE_LATEST: {"schema": {"type": "string"}}},
+            }
+        },
+    )
     def prometheus_metrics(request: Request) -> Response:
         app_container = container(request)
         body = exposition(app_container.db, app_container.clock)
         return Response(body, media_type=CONTENT_TYPE_LATEST)
 
-    @app.get("/readyz", tags=["operations"], summary="Readiness: the database answers")
+    @app.get(
+        "/readyz",
+        tags=["operations"],
+        summary="Readiness: the database answers",
+        responses={503: {"description": "The database does not answer."}},
+    )
     def readyz(request: Request) -> Response:
         try:
             with container(request).db.reading() as session:

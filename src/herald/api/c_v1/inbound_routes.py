@@ -3,13 +3,12 @@ sender IDs, including the opt-out and opt-in keywords they used."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
-from herald.api.common import container
+from herald.api.common import QueryDateTime, container
 from herald.inbound import service as inbound
 from herald.inbound.models import InboundMessage
 from herald.inbound.repository import InboundFilter
@@ -59,8 +58,12 @@ def list_inbound_messages(
     cursor: Cursor = None,
     from_number: Annotated[str | None, Query(description="The sender, in E.164.")] = None,
     to_number: Annotated[str | None, Query(description="Our number or sender ID.")] = None,
-    received_from: Annotated[datetime | None, Query(description="Inclusive lower bound.")] = None,
-    received_to: Annotated[datetime | None, Query(description="Exclusive upper bound.")] = None,
+    received_from: Annotated[
+        QueryDateTime | None, Query(description="Inclusive lower bound.")
+    ] = None,
+    received_to: Annotated[
+        QueryDateTime | None, Query(description="Exclusive upper bound.")
+    ] = None,
 ) -> InboundMessageList:
     """Newest first. Scope: apikey:messages:read."""
     filters = InboundFilter(from_number, to_number, received_from, received_to)

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from herald.api.common import container, validation_failed
+from herald.api.common import container, id_in_path, validation_failed
 from herald.tenancy.service import Principal
 from herald.voice import campaigns, queries
 from herald.voice import public_ids as ids
@@ -52,6 +52,7 @@ LEADS_BODY_SCHEMA = {
         "default_country": {"type": "string", "pattern": "^[A-Z]{2}$"},
     },
 }
+CampaignId = Annotated[str, id_in_path("The campaign's id.", ids.pattern(ids.CAMPAIGN))]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
 
 
@@ -124,7 +125,9 @@ def list_campaigns(
     description="The configuration and live progress counters of one campaign.",
     responses=responses(404),
 )
-def get_campaign(request: Request, campaign_id: str, principal: CampaignsRead) -> VoiceCampaignOut:
+def get_campaign(
+    request: Request, campaign_id: CampaignId, principal: CampaignsRead
+) -> VoiceCampaignOut:
     return _campaign_out(request, principal, campaign_id_of(campaign_id))
 
 
@@ -137,7 +140,7 @@ def get_campaign(request: Request, campaign_id: str, principal: CampaignsRead) -
     responses=responses(404, 409, 422),
 )
 def update_campaign(
-    request: Request, campaign_id: str, body: VoiceCampaignPatch, principal: CampaignsWrite
+    request: Request, campaign_id: CampaignId, body: VoiceCampaignPatch, principal: CampaignsWrite
 ) -> VoiceCampaignOut:
     app = container(request)
     id = campaign_id_of(campaign_id)
@@ -190,7 +193,7 @@ def _changes(body: VoiceCampaignPatch) -> dict[str, Any]:
 )
 async def add_leads(
     request: Request,
-    campaign_id: str,
+    campaign_id: CampaignId,
     principal: CampaignsWrite,
     default_country: Annotated[str | None, Query(pattern=r"^[A-Z]{2}$")] = None,
 ) -> VoiceLeadsAdded:
@@ -244,7 +247,7 @@ def _add_leads(
 )
 def list_calls(
     request: Request,
-    campaign_id: str,
+    campaign_id: CampaignId,
     principal: CallsRead,
     limit: Limit = 100,
     cursor: Cursor = None,

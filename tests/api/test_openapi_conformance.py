@@ -36,7 +36,7 @@ NO_LIMITS = {
     "read_rate_limit": "100000/minute",
     "write_rate_limit": "100000/minute",
 }
-EXAMPLES = 4  # per operation and credential: enough to find a class of fault, under ~90 s
+EXAMPLES = 3  # per operation and credential: enough to find a class of fault, under ~90 s
 
 
 class Probe:
@@ -157,9 +157,21 @@ CONFORMANCE = settings(
 )
 
 
+@pytest.fixture
+def phases(probe: Probe) -> Iterator[None]:
+    """Every phase on SQLite; on PostgreSQL the generated requests without the coverage
+    phase's boundary cases (the same on both), to keep the module near 90 s."""
+    on_sqlite = probe.herald.container.db.engine.dialect.name == "sqlite"
+    schema.config.phases.coverage.enabled = on_sqlite
+    yield
+    schema.config.phases.coverage.enabled = True
+
+
 @schema.parametrize()
 @CONFORMANCE
-def test_every_operation_answers_as_the_document_says(case: Any, probe: Probe) -> None:
+def test_every_operation_answers_as_the_document_says(
+    case: Any, probe: Probe, phases: None
+) -> None:
     check(case, probe)
 
 

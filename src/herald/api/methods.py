@@ -1,10 +1,10 @@
-"""Which methods a path accepts, as the published OpenAPI document says.
+"""Which methods a path accepts.
 
 Starlette routes `GET /c/v1/campaigns/batch` to `GET /c/v1/campaigns/{campaign_id}` (with
 the id "batch") and so answers a malformed id where the truth is a wrong method; and its
 405 names only the methods of the first matching route, though a path often has a route
-per method. Here the most literal documented template that matches a path decides, for
-the 405 and for its `Allow` header.
+per method. Here the most literal route template that matches a path decides, for the
+405 and for its `Allow` header (the same templates as in the OpenAPI document).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response, routing
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -31,8 +31,8 @@ class MethodNotAllowed(HeraldError):
 
 
 def allowed_methods(request: Request) -> list[str]:
-    """Every method the path accepts: the documented ones, else those of any route (for
-    the paths the document does not show, such as the dashboard's)."""
+    """Every method the path accepts: those of its most literal route template, else those
+    of any route that takes it (a mount, such as the docs' assets)."""
     documented = documented_methods(request.app, request.url.path)
     if documented is not None:
         return documented
@@ -47,7 +47,7 @@ def allowed_methods(request: Request) -> list[str]:
 
 
 def documented_methods(app: FastAPI, path: str) -> list[str] | None:
-    """The methods of the most literal documented template matching `path`; None if none."""
+    """The methods of the most literal route template matching `path`; None if none."""
     matching = [
         (params, methods) for regex, params, methods in _templates(app) if regex.fullmatch(path)
     ]
@@ -62,19 +62,28 @@ Template = tuple[re.Pattern[str], int, frozenset[str]]  # regex, parameters, met
 
 
 def _templates(app: FastAPI) -> list[Template]:
-    cached: list[Template] | None = getattr(app.state, "documented_templates", None)
+    cached: list[Template] | None = getattr(app.state, "route_templates", None)
     if cached is not None:
         return cached
-    found = []
-    for template, operations in app.openapi()["paths"].items():
-        regex = re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)))
-        found.append((regex, template.count("{"), frozenset(m.upper() for m in operations)))
-    app.state.documented_templates = found
+    methods_by_template: dict[str, set[str]] = {}
+    for route in routing.iter_route_contexts(app.routes):
+        template, methods = getattr(route, "path_format", None), getattr(route, "methods", None)
+        if template and methods:
+            methods_by_template.setdefault(template, set()).update(methods)
+    found = [
+        (
+            re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template))),
+            template.count("{"),
+            frozenset(methods),
+        )
+        for template, methods in methods_by_template.items()
+    ]
+    app.state.route_templates = found
     return found
 
 
 class DocumentedMethods:
-    """Answers 405 (with `Allow`) to a method the document does not give a path."""
+    """Answers 405 (with `Allow`) to a method no route template of the path takes."""
 
     def __init__(self, app: ASGIApp, render: Render) -> None:
         self.app = app

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import logging
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -17,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from herald.billing import service as billing
 from herald.kit import metrics
 from herald.kit.clock import ManualClock
-from herald.kit.logging import configure_logging
+from herald.kit.logging import configure_logging, flush_logs, stop_logging
 from support import HeraldFactory, RunningHerald, wait_until
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -32,11 +31,12 @@ def json_logs() -> Iterator[Any]:
     configure_logging("json", stream=stream)
 
     def lines() -> list[dict[str, Any]]:
+        flush_logs()  # lines are written by a background thread
         return [json.loads(line) for line in stream.getvalue().splitlines() if line]
 
     yield lines
+    stop_logging()
     structlog.reset_defaults()
-    logging.getLogger().handlers.clear()
 
 
 def test_the_trace_id_of_a_traceparent_is_in_the_headers_the_error_body_and_the_logs(

@@ -68,11 +68,15 @@ def record_inbound(
 def _storable(item: Inbound) -> Inbound:
     """The message with any NUL replaced: a carrier may send one (UCS-2 U+0000), PostgreSQL's
     text columns cannot hold it, and a refused insert would make the carrier resend forever."""
-    fields = {"text": item.text, "from_number": item.from_number, "to_number": item.to_number}
-    if not any("\x00" in value for value in fields.values()):
-        return item
+
+    def clean(value: str) -> str:
+        return value.replace("\x00", "\ufffd")
+
     return dataclasses.replace(
-        item, **{name: value.replace("\x00", "\ufffd") for name, value in fields.items()}
+        item,
+        text=clean(item.text),
+        from_number=clean(item.from_number),
+        to_number=clean(item.to_number),
     )
 
 

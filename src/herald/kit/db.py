@@ -58,7 +58,10 @@ JSONType = JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 def create_engine_for(url: str, **kwargs: Any) -> Engine:
     """An engine tuned for the backend: SQLite gets WAL, a busy timeout and immediate
-    transactions (one writer at a time, no lock upgrades that fail with SQLITE_BUSY)."""
+    transactions (one writer at a time, no lock upgrades that fail with SQLITE_BUSY).
+    A failed statement's error names the SQL but not its parameters: they are phone
+    numbers, contents and key hashes, and errors end up in logs."""
+    kwargs.setdefault("hide_parameters", True)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":

@@ -46,3 +46,11 @@ def decode(prefix: str, public_id: str) -> uuid.UUID | None:
     if number >= 1 << 128:
         return None
     return uuid.UUID(int=number)
+
+
+def pattern(prefix: str) -> str:
+    """A regular expression of the ids `decode(prefix, …)` takes, for the OpenAPI document:
+    the public form (its first digit holds the top 3 bits of 128) or a plain UUID."""
+    digits = "0-9a-hjkmnp-tv-z"
+    uuid = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+    return f"^({prefix}_[0-7][{digits}]{{{_LENGTH - 1}}}|{uuid})$"

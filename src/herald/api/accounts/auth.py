@@ -13,11 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from herald.api.caller import principal_for
-from herald.api.common import container
+from herald.api.common import container, id_in_path
 from herald.errors import Unauthenticated, ValidationFailed
 from herald.kit.ids import parse_v7
 from herald.outreach import access
@@ -64,7 +64,7 @@ def permitted(permission: str) -> Callable[..., Caller]:
         principal: Annotated[Principal, Depends(authenticated)],
         account_group_id: Annotated[
             str,
-            Path(alias="accountGroupId", description="Account group ID that scopes the request."),
+            id_in_path("Account group ID that scopes the request.", alias="accountGroupId"),
         ],
     ) -> Caller:
         principal.require(permission)

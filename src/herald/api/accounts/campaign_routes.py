@@ -6,10 +6,10 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Query, Request, status
 from sqlalchemy.orm import Session
 
-from herald.api.common import container
+from herald.api.common import V7Cursor, container, id_in_path
 from herald.kit.clock import Clock
 from herald.outreach import campaigns
 from herald.outreach import workflow as workflows
@@ -37,10 +37,10 @@ router = APIRouter(
 )
 
 CampaignId = Annotated[
-    str, Path(alias="campaignId", description="Campaign ID that identifies the campaign.")
+    str, id_in_path("Campaign ID that identifies the campaign.", alias="campaignId")
 ]
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
-Cursor = Annotated[str | None, Query(description="`nextCursor` of the previous page.")]
+Cursor = V7Cursor
 
 
 def _out(session: Session, campaign: OutreachCampaign) -> CampaignOut:

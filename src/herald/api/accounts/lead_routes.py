@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from herald.api.common import container
+from herald.api.common import V7Cursor, container, id_in_path
 from herald.outreach import access, leads
 from herald.outreach.leads import ImportResult, LeadInput
 
@@ -26,9 +26,9 @@ from .schemas import (
 
 router = APIRouter(prefix="/v1/accounts", tags=["outreach leads"], responses=ERROR_RESPONSES)
 
-LeadId = Annotated[str, Path(alias="leadId", description="Lead ID.")]
+LeadId = Annotated[str, id_in_path("Lead ID.", alias="leadId")]
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
-Cursor = Annotated[str | None, Query(description="`nextCursor` of the previous page.")]
+Cursor = V7Cursor
 
 
 @router.get(
@@ -76,6 +76,9 @@ def import_leads(request: Request, body: ImportLeadsIn, caller: LeadsWrite) -> o
         "company, language, timeZone; any other column becomes a custom field. A bad line "
         "is reported by its line number and skipped."
     ),
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
 )
 async def import_leads_csv(
     request: Request,

@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request, status
 from sqlalchemy.orm import Session
 
-from herald.api.common import container
+from herald.api.common import UUID_V7_PATTERN, V7Cursor, V7Id, container
 from herald.api.inputs import Instant
 from herald.errors import ValidationFailed
 from herald.kit.clock import Clock
@@ -44,7 +44,7 @@ from .schemas import (
 router = APIRouter(prefix="/c/v1", tags=["messaging"], responses=ERROR_RESPONSES)
 
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size.")]
-Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+Cursor = V7Cursor
 
 
 def path_id(value: str, field: str) -> uuid.UUID:
@@ -57,7 +57,7 @@ def path_id(value: str, field: str) -> uuid.UUID:
 
 
 def cursor_id(value: str | None) -> uuid.UUID | None:
-    return None if value is None else path_id(value, "cursor")
+    return path_id(value, "cursor") if value else None  # empty: the first page
 
 
 @router.post(
@@ -108,7 +108,7 @@ def list_campaigns(
 
 
 @router.get("/campaigns/{campaign_id}", response_model=CampaignOut, summary="Retrieve Campaign")
-def retrieve_campaign(request: Request, campaign_id: str, principal: CampaignRead) -> CampaignOut:
+def retrieve_campaign(request: Request, campaign_id: V7Id, principal: CampaignRead) -> CampaignOut:
     id = path_id(campaign_id, "campaign_id")
     with container(request).db.reading() as session:
         return _campaign_out(session, principal.organization_id, id)
@@ -176,7 +176,7 @@ def _control(
 @router.post("/campaigns/{campaign_id}/pause", response_model=CampaignOut, summary="Pause Campaign")
 def pause_campaign(
     request: Request,
-    campaign_id: str,
+    campaign_id: V7Id,
     principal: CampaignSend,
     body: Annotated[PauseIn | None, Body()] = None,
 ) -> CampaignOut:
@@ -192,14 +192,14 @@ def pause_campaign(
 @router.post(
     "/campaigns/{campaign_id}/resume", response_model=CampaignOut, summary="Resume Campaign"
 )
-def resume_campaign(request: Request, campaign_id: str, principal: CampaignSend) -> CampaignOut:
+def resume_campaign(request: Request, campaign_id: V7Id, principal: CampaignSend) -> CampaignOut:
     return _control(request, principal.organization_id, campaign_id, control.resume)
 
 
 @router.post(
     "/campaigns/{campaign_id}/cancel", response_model=CampaignOut, summary="Cancel Campaign"
 )
-def cancel_campaign(request: Request, campaign_id: str, principal: CampaignSend) -> CampaignOut:
+def cancel_campaign(request: Request, campaign_id: V7Id, principal: CampaignSend) -> CampaignOut:
     return _control(request, principal.organization_id, campaign_id, control.cancel)
 
 
@@ -235,7 +235,13 @@ def list_messages(
     principal: MessagesRead,
     limit: Limit = 50,
     cursor: Cursor = None,
-    campaign_id: Annotated[str | None, Query()] = None,
+    campaign_id: Annotated[
+        str | None,
+        Query(
+            description="Only this campaign's messages.",
+            json_schema_extra={"pattern": f"(^$)|({UUID_V7_PATTERN})"},
+        ),
+    ] = None,
     status: Annotated[MessageStatus | None, Query()] = None,
     e164_format: Annotated[str | None, Query()] = None,
     created_from: Annotated[Instant | None, Query(description="Inclusive lower bound.")] = None,
@@ -260,7 +266,7 @@ def list_messages(
 
 
 @router.get("/messages/{message_id}", response_model=MessageOut, summary="Retrieve Message")
-def retrieve_message(request: Request, message_id: str, principal: MessagesRead) -> MessageOut:
+def retrieve_message(request: Request, message_id: V7Id, principal: MessagesRead) -> MessageOut:
     id = path_id(message_id, "message_id")
     with container(request).db.reading() as session:
         message = queries.get_message(session, principal.organization_id, id)
@@ -272,7 +278,7 @@ def retrieve_message(request: Request, message_id: str, principal: MessagesRead)
     "/messages/{message_id}/parts", response_model=MessagePartList, summary="List Message Parts"
 )
 def list_message_parts(
-    request: Request, message_id: str, principal: MessagesRead
+    request: Request, message_id: V7Id, principal: MessagesRead
 ) -> MessagePartList:
     """The submit_sm parts of a message sent over an SMPP connection: each part's carrier id,
     its receipt, and how often it was sent again after an unanswered submit (`resends`).

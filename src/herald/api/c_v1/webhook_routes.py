@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response, status
 
-from herald.api.common import container
+from herald.api.common import V7Id, container
 from herald.webhooks import service
 from herald.webhooks.models import DeliveryStatus
 
@@ -60,7 +60,7 @@ def list_endpoints(request: Request, principal: WebhooksManage) -> WebhookEndpoi
     "/{endpoint_id}", response_model=WebhookEndpointOut, summary="Retrieve Webhook Endpoint"
 )
 def retrieve_endpoint(
-    request: Request, endpoint_id: str, principal: WebhooksManage
+    request: Request, endpoint_id: V7Id, principal: WebhooksManage
 ) -> WebhookEndpointOut:
     id = path_id(endpoint_id, "endpoint_id")
     with container(request).db.reading() as session:
@@ -70,7 +70,7 @@ def retrieve_endpoint(
 @router.delete(
     "/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete Webhook Endpoint"
 )
-def delete_endpoint(request: Request, endpoint_id: str, principal: WebhooksManage) -> Response:
+def delete_endpoint(request: Request, endpoint_id: V7Id, principal: WebhooksManage) -> Response:
     id = path_id(endpoint_id, "endpoint_id")
     with container(request).db.transaction() as session:
         service.delete_endpoint(session, principal.organization_id, id)
@@ -83,7 +83,7 @@ def delete_endpoint(request: Request, endpoint_id: str, principal: WebhooksManag
     summary="Re-enable a Disabled Webhook Endpoint",
 )
 def enable_endpoint(
-    request: Request, endpoint_id: str, principal: WebhooksManage
+    request: Request, endpoint_id: V7Id, principal: WebhooksManage
 ) -> WebhookEndpointOut:
     app = container(request)
     id = path_id(endpoint_id, "endpoint_id")
@@ -101,7 +101,7 @@ def enable_endpoint(
 )
 def list_deliveries(
     request: Request,
-    endpoint_id: str,
+    endpoint_id: V7Id,
     principal: WebhooksManage,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -132,7 +132,7 @@ def list_deliveries(
     summary="Replay a Webhook Delivery",
 )
 def replay_delivery(
-    request: Request, endpoint_id: str, delivery_id: str, principal: WebhooksManage
+    request: Request, endpoint_id: V7Id, delivery_id: V7Id, principal: WebhooksManage
 ) -> WebhookDeliveryOut:
     app = container(request)
     endpoint = path_id(endpoint_id, "endpoint_id")

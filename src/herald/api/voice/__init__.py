@@ -5,7 +5,7 @@ from fastapi import APIRouter
 
 from .agent_routes import router as agent_router
 from .campaign_routes import router as campaign_router
-from .errors import render
+from .errors import VoiceErrorEnvelope, render
 
 PREFIXES = ("/v1/campaigns", "/v1/agents", "/v1/phone-numbers")
 
@@ -13,4 +13,4 @@ router = APIRouter()
 router.include_router(agent_router)
 router.include_router(campaign_router)
 
-__all__ = ["PREFIXES", "render", "router"]
+__all__ = ["PREFIXES", "VoiceErrorEnvelope", "render", "router"]

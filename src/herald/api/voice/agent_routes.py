@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
 
-from herald.api.common import container
+from herald.api.common import container, id_in_path
 from herald.voice import agents
 from herald.voice import public_ids as ids
 from herald.voice.views import agent_view, number_view
@@ -25,6 +25,7 @@ from .schemas import (
 router = APIRouter(prefix="/v1", tags=["voice"], responses=responses(401, 403))
 
 Limit = Annotated[int, Query(ge=1, le=100)]
+AgentId = Annotated[str, id_in_path("The agent's id.", ids.pattern(ids.AGENT))]
 
 
 @router.post(
@@ -73,7 +74,7 @@ def list_agents(
     summary="Get Agent",
     responses=responses(404),
 )
-def get_agent(request: Request, agent_id: str, principal: AgentsRead) -> VoiceAgentOut:
+def get_agent(request: Request, agent_id: AgentId, principal: AgentsRead) -> VoiceAgentOut:
     id = ids.decode(ids.AGENT, agent_id)
     if id is None:
         raise agents.agent_not_found()

@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from herald.api.common import container, validation_failed
+from herald.api.common import container, id_in_path, validation_failed
 from herald.api.inputs import CountryCode
 from herald.tenancy.service import Principal
 from herald.voice import campaigns, queries
@@ -53,6 +53,7 @@ LEADS_BODY_SCHEMA = {
         "default_country": {"type": "string", "pattern": "^[A-Z]{2}$"},
     },
 }
+CampaignId = Annotated[str, id_in_path("The campaign's id.", ids.pattern(ids.CAMPAIGN))]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
 
 
@@ -125,7 +126,9 @@ def list_campaigns(
     description="The configuration and live progress counters of one campaign.",
     responses=responses(404),
 )
-def get_campaign(request: Request, campaign_id: str, principal: CampaignsRead) -> VoiceCampaignOut:
+def get_campaign(
+    request: Request, campaign_id: CampaignId, principal: CampaignsRead
+) -> VoiceCampaignOut:
     return _campaign_out(request, principal, campaign_id_of(campaign_id))
 
 
@@ -138,7 +141,7 @@ def get_campaign(request: Request, campaign_id: str, principal: CampaignsRead) -
     responses=responses(404, 409, 422),
 )
 def update_campaign(
-    request: Request, campaign_id: str, body: VoiceCampaignPatch, principal: CampaignsWrite
+    request: Request, campaign_id: CampaignId, body: VoiceCampaignPatch, principal: CampaignsWrite
 ) -> VoiceCampaignOut:
     app = container(request)
     id = campaign_id_of(campaign_id)
@@ -191,7 +194,7 @@ def _changes(body: VoiceCampaignPatch) -> dict[str, Any]:
 )
 async def add_leads(
     request: Request,
-    campaign_id: str,
+    campaign_id: CampaignId,
     principal: CampaignsWrite,
     default_country: Annotated[CountryCode | None, Query()] = None,
 ) -> VoiceLeadsAdded:
@@ -245,7 +248,7 @@ def _add_leads(
 )
 def list_calls(
     request: Request,
-    campaign_id: str,
+    campaign_id: CampaignId,
     principal: CallsRead,
     limit: Limit = 100,
     cursor: Cursor = None,

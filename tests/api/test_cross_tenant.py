@@ -152,6 +152,7 @@ FACTORIES: dict[str, Callable[[Owner], dict[str, str]]] = {
     "/c/v1/campaigns/{campaign_id}/pause": lambda a: {"campaign_id": a.campaign_id()},
     "/c/v1/campaigns/{campaign_id}/resume": lambda a: {"campaign_id": a.campaign_id()},
     "/c/v1/campaigns/{campaign_id}/cancel": lambda a: {"campaign_id": a.campaign_id()},
+    "/c/v1/campaigns/{campaign_id}/dropped-recipients": lambda a: {"campaign_id": a.campaign_id()},
     "/c/v1/messages/{message_id}": lambda a: {"message_id": a.message_id()},
     "/c/v1/messages/{message_id}/parts": lambda a: {"message_id": a.message_id()},
     "/c/v1/webhooks/{endpoint_id}": lambda a: {"endpoint_id": a.endpoint_id()},

@@ -135,6 +135,10 @@ def plain_pattern(pattern: str, message: str) -> Any:
     return AfterValidator(check)
 
 
+# Published in the OpenAPI document, so that clients know which codes are accepted.
+KNOWN_COUNTRIES = sorted(phonenumbers.SUPPORTED_REGIONS)
+
+
 def _known_country(value: str) -> str:
     if value not in phonenumbers.SUPPORTED_REGIONS:
         raise ValueError("Must be a country code (ISO 3166-1 alpha-2) such as AO or PT.")
@@ -144,7 +148,7 @@ def _known_country(value: str) -> str:
 KnownCountry = AfterValidator(_known_country)
 CountryCode = Annotated[
     str,
-    Field(json_schema_extra={"pattern": "^[A-Z]{2}$"}),
+    Field(json_schema_extra={"pattern": "^[A-Z]{2}$", "enum": KNOWN_COUNTRIES}),
     plain_pattern(r"[A-Z]{2}", "Must be two capital letters, such as AO or PT."),
     KnownCountry,
 ]

@@ -127,7 +127,7 @@ def _campaign_out(session: Session, organization_id: uuid.UUID, id: uuid.UUID) -
 )
 def list_dropped_recipients(
     request: Request,
-    campaign_id: str,
+    campaign_id: V7Id,
     principal: CampaignRead,
     limit: Limit = 50,
     cursor: Cursor = None,

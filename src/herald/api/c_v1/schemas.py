@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from herald.api.inputs import Instant, KnownCountry, plain_pattern
+from herald.api.inputs import KNOWN_COUNTRIES, Instant, KnownCountry, plain_pattern
 from herald.kit.ids import parse_v7
 
 # Seeds 000 and 002 prescribe this text for a malformed campaign_id or message_id in a path.
@@ -32,7 +32,12 @@ PhoneNumber = Annotated[
 ]
 # Seed 003 shows pydantic's own message for a code that is not two capital letters, so
 # that one stays; a well-formed code no country has ("ZZ") is refused in plain words.
-CountryAlpha2 = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$"), KnownCountry]
+CountryAlpha2 = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{2}$"),
+    Field(json_schema_extra={"enum": KNOWN_COUNTRIES}),
+    KnownCountry,
+]
 
 
 class StrictModel(BaseModel):

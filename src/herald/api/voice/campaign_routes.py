@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from herald.api.common import container, id_in_path, validation_failed
-from herald.api.inputs import CountryCode
+from herald.api.inputs import KNOWN_COUNTRIES, CountryCode
 from herald.tenancy.service import Principal
 from herald.voice import campaigns, queries
 from herald.voice import public_ids as ids
@@ -50,7 +50,7 @@ LEADS_BODY_SCHEMA = {
             "minItems": 1,
             "maxItems": 100_000,
         },
-        "default_country": {"type": "string", "pattern": "^[A-Z]{2}$"},
+        "default_country": {"type": "string", "pattern": "^[A-Z]{2}$", "enum": KNOWN_COUNTRIES},
     },
 }
 CampaignId = Annotated[str, id_in_path("The campaign's id.", ids.pattern(ids.CAMPAIGN))]

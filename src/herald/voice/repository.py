@@ -370,6 +370,18 @@ def record_provider_ids(session: Session, accepted: Sequence[tuple[uuid.UUID, st
     session.connection().execute(stmt, [{"b_id": id, "b_ref": ref} for id, ref in accepted])
 
 
+def node_calls_in_flight(session: Session, node_id: str, limit: int) -> list[Row[Any]]:
+    """Calls the node placed that are not known to have ended."""
+    columns = ("id", "provider_name", "provider_call_id", "to_number", "from_number", "started_at")
+    stmt = (
+        select(*[calls.c[name] for name in (*columns, "status")])
+        .where(calls.c.node_id == node_id, calls.c.status.in_(IN_FLIGHT))
+        .order_by(calls.c.id)
+        .limit(limit)
+    )
+    return list(session.execute(stmt).all())
+
+
 def lost_calls(session: Session, now: datetime, limit: int) -> list[uuid.UUID]:
     stmt = (
         select(calls.c.id)

@@ -28,6 +28,8 @@ CAMPAIGN_COLUMNS = (
     "completed_calls",
     "pending_calls",
     "in_progress_calls",
+    "next_call_at",
+    "waiting_reason",
 )
 CALL_COLUMNS = (
     "id",
@@ -105,10 +107,10 @@ def list_campaigns(
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
     as_json: Json = False,
 ) -> None:
-    """Call campaigns of a workspace with their live counters."""
+    """Call campaigns of a workspace with their live counters and when each dials next."""
     with transaction() as session:
         views = queries.list_campaigns(
-            session, parse_id(organization_id, "--org"), before=None, limit=limit
+            session, parse_id(organization_id, "--org"), clock.now(), before=None, limit=limit
         )
     fields = CAMPAIGN_COLUMNS
     rows = views if as_json else [{k: v[k] for k in fields} for v in views]

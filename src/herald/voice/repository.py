@@ -203,6 +203,24 @@ def lead_counts(
     return counts
 
 
+def waiting_leads_by_zone(
+    session: Session, campaign_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[tuple[str, datetime | None]]]:
+    """Per campaign: (zones, earliest due time) of its queued leads, one per zone group."""
+    ids = list(campaign_ids)
+    found: dict[uuid.UUID, list[tuple[str, datetime | None]]] = {id: [] for id in ids}
+    if not ids:
+        return found
+    stmt = (
+        select(leads.c.campaign_id, leads.c.timezone, func.min(leads.c.due_at))
+        .where(leads.c.campaign_id.in_(ids), leads.c.status == LeadStatus.QUEUED)
+        .group_by(leads.c.campaign_id, leads.c.timezone)
+    )
+    for campaign_id, zones, due in session.execute(stmt).all():
+        found[campaign_id].append((zones, due))
+    return found
+
+
 def due_leads(
     session: Session, campaign_id: uuid.UUID, now: datetime, limit: int
 ) -> list[Row[Any]]:

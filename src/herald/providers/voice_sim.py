@@ -200,10 +200,9 @@ class VoiceSimulator:
         self._active: dict[str, int] = defaultdict(int)
         self._peak: dict[str, int] = defaultdict(int)
         self._lines: dict[str, LineRecord] = {}
-        # Per call of ours: what will happen on the line (monotonic time, event), until its
-        # end is handed over; then the end event, for recover().
+        # Per call of ours, until the sink took its end: what happens on the line
+        # (monotonic time, event), for recover().
         self._plans: dict[uuid.UUID, list[tuple[float, CallEvent]]] = {}
-        self._ended: dict[uuid.UUID, CallEvent] = {}
         self.records: list[LineRecord] = []
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -273,9 +272,6 @@ class VoiceSimulator:
             return [self._fate(ref.call_id, now) for ref in calls]
 
     def _fate(self, call_id: uuid.UUID, now: float) -> CallFate:
-        ended = self._ended.get(call_id)
-        if ended is not None:
-            return CallFate(call_id, FateKind.ENDED, (ended,))
         plan = self._plans.get(call_id)
         if plan is None:
             return CallFate(call_id, FateKind.UNKNOWN)
@@ -357,8 +353,6 @@ class VoiceSimulator:
 
     def _hang_up(self, event: CallEvent, at: float) -> None:
         record = self._lines.pop(event.provider_call_id, None)
-        if self._plans.pop(event.call_id, None) is not None:
-            self._ended[event.call_id] = event
         if record is None:
             return  # a redelivery: the line was already free
         record.ended_at = at
@@ -369,6 +363,10 @@ class VoiceSimulator:
         assert self._sink is not None
         try:
             self._sink([event for _, _, event in batch])
+            with self._lock:
+                for _, _, event in batch:
+                    if event.kind is CallEventKind.ENDED:
+                        self._plans.pop(event.call_id, None)  # recorded: nothing to recover
         except Exception:
             # Like a provider whose webhook was not acknowledged: keep the events, retry.
             log.exception("voice_sim.event_sink_failed", count=len(batch))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import structlog
@@ -55,10 +55,8 @@ class Recovered:
     left: int = 0  # the provider could not say: left to their lease
 
     def __add__(self, other: Recovered) -> Recovered:
-        return Recovered(*(a + b for a, b in zip(self._values(), other._values(), strict=True)))
-
-    def _values(self) -> tuple[int, ...]:
-        return (self.up, self.ended, self.lost, self.unplaced, self.left)
+        mine, theirs = asdict(self), asdict(other)
+        return Recovered(**{name: mine[name] + theirs[name] for name in mine})
 
 
 def recover_node(db: Database, clock: Clock, providers: VoiceProviders, node_id: str) -> Recovered:
@@ -76,13 +74,8 @@ def recover_node(db: Database, clock: Clock, providers: VoiceProviders, node_id:
             continue
         total += _recover(db, clock, provider, calls)
     if rows:
-        log.info("voice.recovery.done", node_id=node_id, **vars_of(total))
+        log.info("voice.recovery.done", node_id=node_id, **asdict(total))
     return total
-
-
-def vars_of(recovered: Recovered) -> dict[str, int]:
-    names = ("up", "ended", "lost", "unplaced", "left")
-    return dict(zip(names, recovered._values(), strict=True))
 
 
 def _recover(

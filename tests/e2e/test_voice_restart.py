@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +35,21 @@ def env(db_url: str, tmp_path: Path) -> Iterator[dict[str, str]]:
         "HERALD_WRITE_RATE_LIMIT": "10000/minute",
         "HERALD_READ_RATE_LIMIT": "10000/minute",
     }
+
+
+@pytest.fixture
+def serve(env: dict[str, str], tmp_path: Path) -> Iterator[Callable[[], ServerProcess]]:
+    """Start `herald serve`; whatever the test's end, no server outlives it."""
+    started: list[ServerProcess] = []
+
+    def start() -> ServerProcess:
+        started.append(ServerProcess(env, tmp_path / "serve.log"))
+        return started[-1]
+
+    yield start
+    for server in started:
+        if server.process.poll() is None:
+            server.kill(signal.SIGKILL)
 
 
 def _scalar(engine: Engine, sql: str, **params: Any) -> Any:
@@ -75,13 +90,13 @@ def _start_campaign(server: ServerProcess, api_key: str) -> None:
 
 @pytest.mark.slow
 def test_kill_9_with_calls_up_frees_the_lines_at_once_and_calls_no_answered_lead_again(
-    env: dict[str, str], db_url: str, tmp_path: Path
+    env: dict[str, str], db_url: str, serve: Callable[[], ServerProcess]
 ) -> None:
     tenant = json.loads(
         herald_cli("tenant", "create", "--name", "Acme", "--balance", "50", "--json", env=env)
     )
     engine = create_engine(db_url)
-    server = ServerProcess(env, tmp_path / "serve.log")
+    server = serve()
     _start_campaign(server, tenant["api_key"])
     answered_now = "SELECT count(*) FROM calls WHERE status = 'in_progress'"
     wait_until(lambda: _scalar(engine, answered_now) >= 12, timeout=60, interval=0.05)
@@ -92,7 +107,7 @@ def test_kill_9_with_calls_up_frees_the_lines_at_once_and_calls_no_answered_lead
     answered_leads = _column(engine, "SELECT lead_id FROM calls WHERE answered_at IS NOT NULL")
     calls_before = _scalar(engine, "SELECT count(*) FROM calls")
     restarted_at = datetime.now(UTC)
-    server = ServerProcess(env, tmp_path / "serve.log")
+    server = serve()
 
     # Within seconds of being ready, the old calls are settled and the lines dial again (the
     # lease would have held them for 8 minutes).

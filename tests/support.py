@@ -214,7 +214,11 @@ class ServerProcess:
         command += extra
         self._log = log.open("ab")
         self.process = subprocess.Popen(command, env=env, stdout=self._log, stderr=self._log)
-        wait_until(self._ready, timeout=60)
+        try:
+            wait_until(self._ready, timeout=60)
+        except BaseException:
+            self.kill(signal.SIGKILL)  # a server that never got ready must not outlive the test
+            raise
 
     def _ready(self) -> bool:
         if self.process.poll() is not None:

@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     voice_dial_batch_size: int = 1000
     voice_sim_seed: int = 0
     voice_sim_time_scale: float = 1.0
+    # Names this process's dialer on the calls it places, so that after a crash the restarted
+    # process settles its own calls at once (see herald.kit.node). Unset: derived from the
+    # host name, persisted in data_dir, one per live process sharing that data_dir.
+    node_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 
     # Built-in carrier simulator.
     simulator_submit_latency_ms: float = 5.0

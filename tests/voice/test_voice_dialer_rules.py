@@ -28,7 +28,7 @@ def test_a_lead_cannot_have_two_calls_in_flight_and_a_silent_call_is_presumed_lo
     campaign_id = voice.campaign([number(1, ANSWERS)])
     app = herald.container
     assert app.voice is not None
-    assert dialer.dial_due(app.db, clock, app.voice.providers) == 1
+    assert dialer.dial_due(app.db, clock, app.voice.providers, "test-node") == 1
     assert voice.show(campaign_id)["in_progress_calls"] == 1
     held = herald.balance(tenant)
     assert held == 10_000_000 - 5 * 50_000  # five minutes held at 0.05
@@ -38,7 +38,8 @@ def test_a_lead_cannot_have_two_calls_in_flight_and_a_silent_call_is_presumed_lo
         row = {c.name: getattr(call, c.name) for c in Call.__table__.columns}
     with pytest.raises(IntegrityError), app.db.transaction() as session:
         repository.insert_calls(session, [{**row, "id": uuid.uuid4()}])
-    assert dialer.dial_due(app.db, clock, app.voice.providers) == 0  # the lead is on a call
+    # The lead is on a call.
+    assert dialer.dial_due(app.db, clock, app.voice.providers, "test-node") == 0
 
     clock.advance(seconds=299)
     assert settle.sweep_lost(app.db, clock) == 0

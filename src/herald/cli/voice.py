@@ -26,6 +26,8 @@ CAMPAIGN_COLUMNS = (
     "completed_calls",
     "pending_calls",
     "in_progress_calls",
+    "next_call_at",
+    "waiting_reason",
 )
 CALL_COLUMNS = (
     "id",
@@ -113,12 +115,12 @@ def list_campaigns(
     limit: Annotated[int, typer.Option(help="How many, newest first.")] = 20,
     as_json: Json = False,
 ) -> None:
-    """Call campaigns of a workspace with their live counters."""
+    """Call campaigns of a workspace with their live counters and when each dials next."""
     from herald.voice import queries
 
     with transaction() as session:
         views = queries.list_campaigns(
-            session, organization(session, organization_id), before=None, limit=limit
+            session, organization(session, organization_id), clock.now(), before=None, limit=limit
         )
     fields = CAMPAIGN_COLUMNS
     rows = views if as_json else [{k: v[k] for k in fields} for v in views]

@@ -8,6 +8,9 @@ sink it was given at start. Events name our call id, which the provider carries 
 (a CPaaS "client state" or a SIP header), so an event can never be orphaned by a slow
 answer to `place`. The provider runs the agent's script on the line and reports the
 outcome; the dialer never needs to know how.
+
+After a crash, the restarted process asks the provider what became of the calls it had on
+the line (`recover`) before it places any new call: see `CallFate`.
 """
 
 from __future__ import annotations
@@ -106,11 +109,47 @@ class CallEvent:
 CallEventSink = Callable[[Sequence[CallEvent]], None]
 
 
+@dataclass(frozen=True, slots=True)
+class CallRef:
+    """A call this node had on the line when it stopped, as our records know it."""
+
+    call_id: uuid.UUID
+    provider_call_id: str | None  # None: the crash came before place() answered was recorded
+    to_number: str
+    from_number: str
+    placed_at: datetime
+
+
+class FateKind(enum.StrEnum):
+    # Still on the line: the provider re-attached to it (or hung it up) and reports what
+    # happens next through the sink, as for any call, its end included.
+    UP = "UP"
+    # It ended: `events` say what the provider knows, an ENDED event last.
+    ENDED = "ENDED"
+    # The provider has no such call (any more) and knows nothing of it: it is not on the line.
+    UNKNOWN = "UNKNOWN"
+
+
+@dataclass(frozen=True, slots=True)
+class CallFate:
+    call_id: uuid.UUID
+    kind: FateKind
+    # What happened that the sink may not have recorded (e.g. ANSWERED on a call still UP,
+    # the ENDED event of one that ended); applied exactly as if reported through the sink.
+    events: Sequence[CallEvent] = ()
+
+
 class VoiceProvider(Protocol):
     name: str
 
     def start(self, events: CallEventSink) -> None: ...
 
     def place(self, calls: Sequence[CallRequest]) -> list[PlaceResult]: ...
+
+    def recover(self, calls: Sequence[CallRef]) -> list[CallFate]:
+        """What became of calls placed before this process restarted; called after start()
+        and before any place(). One fate per call; a call left out, or an exception, leaves
+        those calls to their lease (they are presumed lost when it runs out)."""
+        ...
 
     def stop(self) -> None: ...

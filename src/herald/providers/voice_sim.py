@@ -14,6 +14,10 @@ Numbers ending in these four digits always behave the same, for demos and tests:
     ...0901  busy                    ...0904  an answering machine answers
     ...0902  nobody answers
 
+Like a real provider's calls, its calls live in the process that placed them: after a
+restart it knows none of them, and `recover` answers UNKNOWN for each (in the same process
+it tells which are still up and how the others ended).
+
 It keeps its own record of every call (when it started and ended on the line, per
 `group`), which is what tests and the benchmark check the dialer's concurrency against.
 """
@@ -26,6 +30,7 @@ import math
 import random
 import threading
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,8 +45,11 @@ from herald.providers.voice_base import (
     CallEvent,
     CallEventKind,
     CallEventSink,
+    CallFate,
+    CallRef,
     CallRequest,
     EndReason,
+    FateKind,
     PlaceOutcome,
     PlaceResult,
 )
@@ -192,6 +200,9 @@ class VoiceSimulator:
         self._active: dict[str, int] = defaultdict(int)
         self._peak: dict[str, int] = defaultdict(int)
         self._lines: dict[str, LineRecord] = {}
+        # Per call of ours, until the sink took its end: what happens on the line
+        # (monotonic time, event), for recover().
+        self._plans: dict[uuid.UUID, list[tuple[float, CallEvent]]] = {}
         self.records: list[LineRecord] = []
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -244,9 +255,30 @@ class VoiceSimulator:
         self._lines[provider_call_id] = record
         self._active[request.group] += 1
         self._peak[request.group] = max(self._peak[request.group], self._active[request.group])
-        for offset, event in self._events(request, provider_call_id, fate, started):
-            heapq.heappush(self._due, (now_mono + offset * self._scale, next(self._order), event))
+        plan = [
+            (now_mono + offset * self._scale, event)
+            for offset, event in self._events(request, provider_call_id, fate, started)
+        ]
+        self._plans[request.call_id] = plan
+        for at, event in plan:
+            heapq.heappush(self._due, (at, next(self._order), event))
         return PlaceResult(request.call_id, PlaceOutcome.ACCEPTED, provider_call_id)
+
+    # -- after a restart -------------------------------------------------------------------
+
+    def recover(self, calls: Sequence[CallRef]) -> list[CallFate]:
+        now = time.monotonic()
+        with self._lock:
+            return [self._fate(ref.call_id, now) for ref in calls]
+
+    def _fate(self, call_id: uuid.UUID, now: float) -> CallFate:
+        plan = self._plans.get(call_id)
+        if plan is None:
+            return CallFate(call_id, FateKind.UNKNOWN)
+        happened = tuple(event for at, event in plan if at <= now)
+        if happened and happened[-1].kind is CallEventKind.ENDED:
+            return CallFate(call_id, FateKind.ENDED, happened)
+        return CallFate(call_id, FateKind.UP, happened)
 
     def _events(
         self, request: CallRequest, ref: str, fate: Fate, started: datetime
@@ -331,6 +363,10 @@ class VoiceSimulator:
         assert self._sink is not None
         try:
             self._sink([event for _, _, event in batch])
+            with self._lock:
+                for _, _, event in batch:
+                    if event.kind is CallEventKind.ENDED:
+                        self._plans.pop(event.call_id, None)  # recorded: nothing to recover
         except Exception:
             # Like a provider whose webhook was not acknowledged: keep the events, retry.
             log.exception("voice_sim.event_sink_failed", count=len(batch))

@@ -14,8 +14,10 @@ A dial round for one campaign runs in two short transactions:
    what the provider answered: refused calls end as failed (and follow the retry rules),
    calls it could not take yet go back to their lead unplaced.
 
-A crash after the reservation leaves `queued` calls that nobody placed: their lease runs
-out and the sweep releases them (see settle.sweep_lost).
+Each call records the node that placed it. A crash leaves calls in flight that nobody will
+report on; the restarted node settles them before it dials again (recovery.py), and calls
+of a node that does not come back are presumed lost when their lease runs out
+(settle.sweep_lost).
 """
 
 from __future__ import annotations
@@ -90,23 +92,31 @@ class Reserved:
 
 
 def dial_due(
-    db: Database, clock: Clock, providers: VoiceProviders, max_per_round: int = 1000
+    db: Database,
+    clock: Clock,
+    providers: VoiceProviders,
+    node_id: str,
+    max_per_round: int = 1000,
 ) -> int:
-    """One dial round for every campaign with a lead due; returns how many calls started."""
+    """One dial round for every campaign with a lead due; returns how many calls started.
+    The calls are recorded as placed by `node_id` (see herald.kit.node)."""
     with db.reading() as session:
         campaign_ids = repository.dialable_campaigns(session, clock.now(), limit=100)
-    return sum(dial_campaign(db, clock, providers, id, max_per_round) for id in campaign_ids)
+    return sum(
+        dial_campaign(db, clock, providers, node_id, id, max_per_round) for id in campaign_ids
+    )
 
 
 def dial_campaign(
     db: Database,
     clock: Clock,
     providers: VoiceProviders,
+    node_id: str,
     campaign_id: uuid.UUID,
     max_per_round: int = 1000,
 ) -> int:
     with db.transaction() as session:
-        reserved = _reserve(session, clock, providers, campaign_id, max_per_round)
+        reserved = _reserve(session, clock, providers, node_id, campaign_id, max_per_round)
     if reserved is None:
         return 0
     ids = [r.call_id for r in reserved.requests]
@@ -136,6 +146,7 @@ def _reserve(
     session: Session,
     clock: Clock,
     providers: VoiceProviders,
+    node_id: str,
     campaign_id: uuid.UUID,
     max_per_round: int,
 ) -> Reserved | None:
@@ -158,6 +169,8 @@ def _reserve(
     calls = _affordable_calls(session, clock, campaign, agent, provider.name, leads, now)
     if not calls:
         return None
+    for call in calls:
+        call["node_id"] = node_id
     repository.insert_calls(session, calls)
     repository.start_calling(session, [c["lead_id"] for c in calls], now)
     if campaign.status == CampaignStatus.ACTIVE:
@@ -276,6 +289,7 @@ def _call_row(
         "status": CallStatus.QUEUED,
         "provider_name": provider_name,
         "provider_call_id": None,
+        "node_id": None,
         "answered_by": None,
         "outcome": None,
         "answers": {},

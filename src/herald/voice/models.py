@@ -1,6 +1,6 @@
 """Tables of the voice channel. Leads and calls are also work rows: a lead is due for a
 call at `due_at`; a call in flight holds a lease (`lease_until`) after which a sweep
-presumes it lost."""
+presumes it lost, unless the node that placed it (`node_id`) restarts first and settles it."""
 
 from __future__ import annotations
 
@@ -173,6 +173,13 @@ class Call(Base):
             sqlite_where=text("status IN ('queued', 'ringing', 'in_progress')"),
             postgresql_where=text("status IN ('queued', 'ringing', 'in_progress')"),
         ),
+        # A restarted node finds the calls it had on the line.
+        Index(
+            "ix_calls_node_in_flight",
+            "node_id",
+            sqlite_where=text("status IN ('queued', 'ringing', 'in_progress')"),
+            postgresql_where=text("status IN ('queued', 'ringing', 'in_progress')"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -186,6 +193,8 @@ class Call(Base):
     status: Mapped[str] = mapped_column(String(16))
     provider_name: Mapped[str] = mapped_column(String(64))
     provider_call_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    # The dialer (herald.kit.node) that placed it: it settles the call itself after a restart.
+    node_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     answered_by: Mapped[str | None] = mapped_column(String(16), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(64), nullable=True)
     answers: Mapped[dict[str, Any]] = mapped_column(JSONType)

@@ -16,6 +16,7 @@ from herald.voice import public_ids as ids
 from herald.voice import repository
 from herald.voice.models import CallCampaign
 from herald.voice.views import CALL_EVENT, CAMPAIGN_EVENT, call_view, campaign_view
+from herald.voice.waiting import next_call
 from herald.webhooks import events
 
 events.declare(CALL_EVENT, CAMPAIGN_EVENT)
@@ -44,7 +45,8 @@ def calls_changed(session: Session, clock: Clock, calls: Iterable[dict[str, Any]
 def campaign_changed(session: Session, clock: Clock, campaign: CallCampaign) -> None:
     counts = repository.lead_counts(session, [campaign.id])[campaign.id]
     in_flight = repository.count_in_flight(session, campaign.id)
-    view = campaign_view(campaign, counts, in_flight)
+    waiting = repository.waiting_leads_by_zone(session, [campaign.id])[campaign.id]
+    view = campaign_view(campaign, counts, in_flight, next_call(campaign, waiting, clock.now()))
     public_id = ids.encode(ids.CAMPAIGN, campaign.id)
     events.publish(session, clock, campaign.organization_id, CAMPAIGN_EVENT, public_id, view)
 

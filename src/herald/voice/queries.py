@@ -3,35 +3,47 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from herald.voice import repository
 from herald.voice.campaigns import campaign_not_found
-from herald.voice.models import CallCampaign
+from herald.voice.models import DIALABLE, CallCampaign
 from herald.voice.views import call_view, campaign_view
+from herald.voice.waiting import next_call
 
 
 def campaign(
-    session: Session, organization_id: uuid.UUID, campaign_id: uuid.UUID
+    session: Session, organization_id: uuid.UUID, campaign_id: uuid.UUID, now: datetime
 ) -> dict[str, Any]:
     found = repository.get_campaign(session, organization_id, campaign_id)
     if found is None:
         raise campaign_not_found()
-    return campaign_views(session, [found])[0]
+    return campaign_views(session, [found], now)[0]
 
 
-def campaign_views(session: Session, campaigns: list[CallCampaign]) -> list[dict[str, Any]]:
+def campaign_views(
+    session: Session, campaigns: list[CallCampaign], now: datetime
+) -> list[dict[str, Any]]:
     ids = [c.id for c in campaigns]
     counts = repository.lead_counts(session, ids)
     in_flight = repository.in_flight_counts(session, ids)
-    return [campaign_view(c, counts[c.id], in_flight.get(c.id, 0)) for c in campaigns]
+    dialing = [c.id for c in campaigns if c.status in DIALABLE]
+    waiting = repository.waiting_leads_by_zone(session, dialing)
+    return [
+        campaign_view(
+            c, counts[c.id], in_flight.get(c.id, 0), next_call(c, waiting.get(c.id, []), now)
+        )
+        for c in campaigns
+    ]
 
 
 def list_campaigns(
     session: Session,
     organization_id: uuid.UUID,
+    now: datetime,
     *,
     before: uuid.UUID | None,
     limit: int,
@@ -40,7 +52,7 @@ def list_campaigns(
     found = repository.list_campaigns(
         session, organization_id, before=before, limit=limit, status=status
     )
-    return campaign_views(session, found)
+    return campaign_views(session, found, now)
 
 
 def calls_of_campaign(

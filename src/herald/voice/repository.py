@@ -203,6 +203,24 @@ def lead_counts(
     return counts
 
 
+def waiting_leads_by_zone(
+    session: Session, campaign_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[tuple[str, datetime | None]]]:
+    """Per campaign: (zones, earliest due time) of its queued leads, one per zone group."""
+    ids = list(campaign_ids)
+    found: dict[uuid.UUID, list[tuple[str, datetime | None]]] = {id: [] for id in ids}
+    if not ids:
+        return found
+    stmt = (
+        select(leads.c.campaign_id, leads.c.timezone, func.min(leads.c.due_at))
+        .where(leads.c.campaign_id.in_(ids), leads.c.status == LeadStatus.QUEUED)
+        .group_by(leads.c.campaign_id, leads.c.timezone)
+    )
+    for campaign_id, zones, due in session.execute(stmt).all():
+        found[campaign_id].append((zones, due))
+    return found
+
+
 def due_leads(
     session: Session, campaign_id: uuid.UUID, now: datetime, limit: int
 ) -> list[Row[Any]]:
@@ -368,6 +386,18 @@ def record_provider_ids(session: Session, accepted: Sequence[tuple[uuid.UUID, st
         .values(provider_call_id=bindparam("b_ref"))
     )
     session.connection().execute(stmt, [{"b_id": id, "b_ref": ref} for id, ref in accepted])
+
+
+def node_calls_in_flight(session: Session, node_id: str, limit: int) -> list[Row[Any]]:
+    """Calls the node placed that are not known to have ended."""
+    columns = ("id", "provider_name", "provider_call_id", "to_number", "from_number", "started_at")
+    stmt = (
+        select(*[calls.c[name] for name in (*columns, "status")])
+        .where(calls.c.node_id == node_id, calls.c.status.in_(IN_FLIGHT))
+        .order_by(calls.c.id)
+        .limit(limit)
+    )
+    return list(session.execute(stmt).all())
 
 
 def lost_calls(session: Session, now: datetime, limit: int) -> list[uuid.UUID]:

@@ -4,7 +4,9 @@ is finished or scheduled for a retry, and a campaign with nothing left is comple
 
 Also the two ways a call ends without a provider report: it was never handed over (its
 campaign was paused or cancelled meanwhile, or the provider said "later"), or it was lost
-(its lease ran out, e.g. Herald restarted while the provider forgot the call)."""
+(the node that placed it restarted and its provider no longer knows it, see recovery.py;
+or, for another node's call, its lease ran out). A lost call that had been answered ends
+answered: its lead is finished, never called again."""
 
 from __future__ import annotations
 
@@ -84,24 +86,30 @@ def _move(state: dict[str, Any], status: CallStatus) -> bool:
 
 
 def _end(state: dict[str, Any], event: CallEvent) -> None:
-    answered = event.end_reason is EndReason.COMPLETED and event.answered_by is not None
+    reported = event.end_reason is EndReason.COMPLETED and event.answered_by is not None
+    # A call we recorded as answered stays answered whatever its end says (lost, or a
+    # provider that only knows it failed): its lead is never called again.
+    answered = reported or state["status"] == CallStatus.IN_PROGRESS
+    # How long it talked, when anyone knows; an answered call whose end went unreported is
+    # billed the one started minute that is certain.
+    talk = event.talk_seconds if reported or event.talk_seconds else None
     if answered:
-        human = event.answered_by is AnsweredBy.HUMAN
-        state["status"] = CallStatus.COMPLETED if human else CallStatus.VOICEMAIL
-        state["answered_by"] = str(event.answered_by)
+        by = event.answered_by if reported else AnsweredBy(state["answered_by"] or "human")
+        state["status"] = CallStatus.COMPLETED if by is AnsweredBy.HUMAN else CallStatus.VOICEMAIL
+        state["answered_by"] = str(by)
         state["answered_at"] = state["answered_at"] or event.occurred_at - timedelta(
-            seconds=event.talk_seconds
+            seconds=talk or 0
         )
     else:
         state["status"] = _UNANSWERED.get(event.end_reason or EndReason.FAILED, CallStatus.FAILED)
-    minutes = billable_minutes(event.talk_seconds if answered else None)
+    minutes = billable_minutes((talk or 0) if answered else None)
     price = state["price_per_minute_micros"]
     # The hold covers the longest call the agent allows; a provider that reports more than
     # it was told to allow is not billed beyond it.
     held_minutes = state["held_micros"] // price if price else minutes
     state["billable_minutes"] = min(minutes, held_minutes)
     state["cost_micros"] = state["billable_minutes"] * price
-    state["duration_seconds"] = event.talk_seconds if answered else 0
+    state["duration_seconds"] = talk if answered else 0
     state["ended_at"] = event.occurred_at
     state["outcome"] = event.outcome
     state["answers"] = dict(event.answers)

@@ -1,18 +1,20 @@
 """The voice channel's work, run by worker loops: dialing due leads, applying what the
 providers report (which frees slots and wakes the dialer at once), and sweeping calls
-whose lease ran out without an end."""
+whose lease ran out without an end. Before its first dial round, a process settles the
+calls its node had on the line when it last stopped (recovery.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from herald.kit import node
 from herald.kit.clock import Clock
 from herald.providers.voice_base import CallEvent
 from herald.providers.voice_sim import VoiceSimulator
 from herald.queue.worker import WorkerLoop
 from herald.settings import Settings
-from herald.voice import dialer, settle
+from herald.voice import dialer, recovery, settle
 from herald.voice.dialer import VoiceProviders
 
 if TYPE_CHECKING:
@@ -26,16 +28,23 @@ class VoiceRuntime:
 
     def __init__(self, providers: VoiceProviders) -> None:
         self.providers = providers
+        self.node: node.NodeId | None = None
         self._started = False
+        self._recovered = False
 
     def worker_loops(self, container: Container) -> list[WorkerLoop]:
-        db, clock = container.db, container.clock
-        batch = container.settings.voice_dial_batch_size
-        dial = WorkerLoop(
-            "voice-dial",
-            lambda: dialer.dial_due(db, clock, self.providers, batch),
-            container.settings.idle_poll_seconds,
-        )
+        db, clock, settings = container.db, container.clock, container.settings
+        self.node = node.claim(settings.data_dir, settings.node_id)
+        node_id = self.node.value
+        batch = settings.voice_dial_batch_size
+
+        def dial_round() -> int:
+            if not self._recovered:  # until it succeeds, nothing is dialed
+                recovery.recover_node(db, clock, self.providers, node_id)
+                self._recovered = True
+            return dialer.dial_due(db, clock, self.providers, node_id, batch)
+
+        dial = WorkerLoop("voice-dial", dial_round, settings.idle_poll_seconds)
         sweep = WorkerLoop("voice-sweep", lambda: settle.sweep_lost(db, clock), SWEEP_IDLE_SECONDS)
 
         def on_events(events: Sequence[CallEvent]) -> None:
@@ -52,6 +61,8 @@ class VoiceRuntime:
             return
         for provider in self.providers.providers.values():
             provider.stop()
+        if self.node is not None:
+            self.node.release()
         self._started = False
 
 

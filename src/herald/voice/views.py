@@ -9,6 +9,7 @@ from typing import Any
 from herald.kit.money import format_micros
 from herald.voice import public_ids as ids
 from herald.voice.models import Agent, CallCampaign, LeadStatus, PhoneNumber
+from herald.voice.waiting import NextCall
 
 CALL_EVENT = "voice.call.status_changed"
 CAMPAIGN_EVENT = "voice.campaign.status_changed"
@@ -21,8 +22,11 @@ def timestamp(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def campaign_view(campaign: CallCampaign, counts: dict[str, int], in_flight: int) -> dict[str, Any]:
-    """`counts` are the campaign's leads by status; `in_flight` its calls on the line."""
+def campaign_view(
+    campaign: CallCampaign, counts: dict[str, int], in_flight: int, next_call: NextCall
+) -> dict[str, Any]:
+    """`counts` are the campaign's leads by status; `in_flight` its calls on the line;
+    `next_call` when it will dial next (waiting.py). Seed 004's fields, then Herald's."""
     finished = counts.get(LeadStatus.COMPLETED, 0) + counts.get(LeadStatus.FAILED, 0)
     pending = counts.get(LeadStatus.QUEUED, 0) + counts.get(LeadStatus.CALLING, 0)
     schedule = {"start_at": timestamp(campaign.start_at)} if campaign.start_at else None
@@ -48,6 +52,8 @@ def campaign_view(campaign: CallCampaign, counts: dict[str, int], in_flight: int
         "failed_leads": counts.get(LeadStatus.FAILED, 0),
         "cancelled_leads": counts.get(LeadStatus.CANCELLED, 0),
         "pause_reason": campaign.pause_reason,
+        "next_call_at": timestamp(next_call.at),
+        "waiting_reason": next_call.reason,
         "started_at": timestamp(campaign.started_at),
         "completed_at": timestamp(campaign.completed_at),
         "created_at": timestamp(campaign.created_at),

@@ -108,9 +108,15 @@ def list_campaigns(
     status: Annotated[CampaignStatus | None, Query()] = None,
 ) -> VoiceCampaignList:
     before = ids.decode(ids.CAMPAIGN, cursor) if cursor else None
-    with container(request).db.reading() as session:
+    app = container(request)
+    with app.db.reading() as session:
         found = queries.list_campaigns(
-            session, principal.organization_id, before=before, limit=limit + 1, status=status
+            session,
+            principal.organization_id,
+            app.clock.now(),
+            before=before,
+            limit=limit + 1,
+            status=status,
         )
     page = [VoiceCampaignOut.model_validate(c) for c in found[:limit]]
     has_more = len(found) > limit
@@ -230,7 +236,9 @@ def _add_leads(
         )
     app.wake_workers()
     with app.db.reading() as session:
-        total = queries.campaign(session, principal.organization_id, id)["total_leads"]
+        total = queries.campaign(session, principal.organization_id, id, app.clock.now())[
+            "total_leads"
+        ]
     return VoiceLeadsAdded(
         campaign_id=ids.encode(ids.CAMPAIGN, id),
         added=len(prepared.rows),
@@ -268,7 +276,8 @@ def list_calls(
 
 
 def _campaign_out(request: Request, principal: Principal, id: uuid.UUID) -> VoiceCampaignOut:
-    with container(request).db.reading() as session:
+    app = container(request)
+    with app.db.reading() as session:
         return VoiceCampaignOut.model_validate(
-            queries.campaign(session, principal.organization_id, id)
+            queries.campaign(session, principal.organization_id, id, app.clock.now())
         )

@@ -229,6 +229,19 @@ class VoiceCampaignOut(BaseModel):
     failed_leads: int
     cancelled_leads: int
     pause_reason: str | None
+    next_call_at: str | None = Field(
+        description="When the next call may start: the earliest moment a waiting lead may be "
+        "called (its retry interval, the schedule and its calling hours counted). A past time: "
+        "a lead has been ready since then and is called as soon as a line is free. Null when "
+        "no lead waits or the campaign does not dial (draft, paused, completed, cancelled).",
+        examples=["2024-03-04T09:00:00.000Z"],
+    )
+    waiting_reason: str | None = Field(
+        description="Why no call starts now: `scheduled` (before `schedule.start_at`), "
+        "`outside_calling_hours`, `retry_interval` (every waiting lead waits for its retry), "
+        "or, when paused, the `pause_reason`; null when a call may start now or nothing waits.",
+        examples=["outside_calling_hours"],
+    )
     started_at: str | None
     completed_at: str | None
     created_at: str

@@ -145,6 +145,10 @@ class RunningHerald:
         lease = timedelta(seconds=c.settings.lease_seconds)
         return dispatch.dispatch_due(c.db, c.clock, c.router, owner, lease, limit)
 
+    def campaign_count(self, tenant: Tenant) -> int:
+        found = self.client.get("/c/v1/campaigns", headers=tenant.headers).json()
+        return len(found["data"])
+
     def dashboard_post(self, path: str, **data: str) -> Any:
         """A dashboard form POST, carrying the session's CSRF token as a browser would."""
         if "herald_csrf" not in self.client.cookies:

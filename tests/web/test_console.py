@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any
 
 from support import HeraldFactory, RunningHerald, wait_until
 
@@ -132,3 +133,54 @@ def test_the_script_is_served_from_the_package(make_herald: HeraldFactory) -> No
     script = herald.client.get("/dashboard/static/live.js")
     assert script.status_code == 200 and "EventSource" in script.text
     assert herald.client.get("/dashboard/static/nope.js").status_code == 404
+
+
+def _upload(herald: RunningHerald, remitter_id: str, csv_text: str) -> Any:
+    token = herald.client.cookies.get("herald_csrf", path="/dashboard")
+    fields = {"name": "Spring sale", "content": "Hello!", "remitter_id": remitter_id}
+    return herald.client.post(
+        "/dashboard/campaigns/new",
+        data={**fields, "csrf_token": token or ""},
+        files={"file": ("numbers.csv", csv_text.encode(), "text/csv")},
+    )
+
+
+def test_a_campaign_starts_from_a_csv_after_its_estimate_is_confirmed(
+    make_herald: HeraldFactory,
+) -> None:
+    herald = make_herald(workers=False)
+    tenant = herald.tenant()
+    herald.sign_in(tenant.api_key)
+    assert "Sender ID" in herald.client.get("/dashboard/campaigns/new").text
+    shown = _upload(
+        herald, tenant.remitter_id, "phone,name\n+244923000001,Ana\n+244923000002,Rui\n"
+    )
+    assert shown.status_code == 200 and "Estimated cost" in shown.text
+    assert herald.client.get("/dashboard").text.count("/dashboard/campaigns/0") == 0  # not yet
+    form = shown.text.split('action="/dashboard/campaigns/confirm"')[1]
+    numbers = form.split('<textarea name="numbers" hidden>')[1].split("</textarea>")[0]
+    confirmed = herald.dashboard_post(
+        "/dashboard/campaigns/confirm",
+        name="Spring sale",
+        content="Hello!",
+        remitter_id=tenant.remitter_id,
+        country="",
+        numbers=numbers,
+    )
+    assert confirmed.status_code == 200 and "Spring sale" in confirmed.text
+    assert herald.campaign_count(tenant) == 1
+
+
+def test_a_large_csv_is_split_in_batches_of_1000_and_a_huge_one_refused(
+    make_herald: HeraldFactory,
+) -> None:
+    herald = make_herald(workers=False)
+    tenant = herald.tenant(balance="100000")
+    herald.sign_in(tenant.api_key)
+    numbers = "\n".join(f"+24492{i:07d}" for i in range(2500))
+    shown = _upload(herald, tenant.remitter_id, numbers)
+    assert "Spring sale (1/3)" in shown.text and "Spring sale (3/3)" in shown.text
+    huge = _upload(herald, tenant.remitter_id, "\n".join(f"+24492{i:07d}" for i in range(10_001)))
+    assert huge.status_code == 422 and "at most 10,000 at once" in huge.text
+    bad = _upload(herald, tenant.remitter_id, "+244923000001\nhello\n")
+    assert bad.status_code == 422 and "Not a phone number: &#39;hello&#39;" in bad.text

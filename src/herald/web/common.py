@@ -58,6 +58,10 @@ def navigation(principal: Principal | None) -> list[tuple[str, str]]:
         links.append(("Messages", "/dashboard/messages"))
     if sees_wallet(principal):
         links.append(("Wallet", "/dashboard/wallet"))
+    if tenancy.KEYS_MANAGE in scopes:
+        links.append(("API keys", "/dashboard/keys"))
+    if tenancy.WEBHOOKS_MANAGE in scopes:
+        links.append(("Webhooks", "/dashboard/webhooks"))
     if tenancy.OPERATOR_CARRIERS_READ in scopes:
         links.append(("Carriers", "/dashboard/carriers"))
     return links

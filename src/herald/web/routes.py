@@ -19,7 +19,7 @@ from herald.messaging.repository import MessageFilter
 from herald.providers.smpp import parts as smpp_parts
 from herald.routing import status
 from herald.tenancy import service as tenancy
-from herald.web import campaigns, messages, new_campaign, outreach, voice
+from herald.web import admin, campaigns, messages, new_campaign, outreach, voice
 from herald.web import session as web_session
 from herald.web.common import (
     WALLET_SCOPES,
@@ -36,7 +36,7 @@ STATIC = Path(__file__).parent / "static"
 router = APIRouter(
     prefix="/dashboard", include_in_schema=False, dependencies=[Depends(require_csrf)]
 )
-for part in (new_campaign, campaigns, messages, voice, outreach):  # /new before /{id}
+for part in (new_campaign, campaigns, messages, voice, outreach, admin):  # /new before /{id}
     router.include_router(part.router)
 
 

@@ -39,7 +39,7 @@ def timeline_svg(points: list[TimelinePoint]) -> Markup:
         f'height="{HEIGHT}" aria-label="messages sent and delivered over time">'
         f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" '
         f'stroke="#c9ced8"/>{lines}{legend}'
-        f'<text x="{PAD}" y="{HEIGHT - 6}" class="muted">{escape(first)}</text>'
-        f'<text x="{WIDTH - PAD - 60}" y="{HEIGHT - 6}">{escape(last)}</text>'
-        f'<text x="{PAD}" y="14">peak {top} / interval</text></svg>'
+        f'<text class="axis" x="{PAD}" y="{HEIGHT - 6}">{escape(first)}</text>'
+        f'<text class="axis" x="{WIDTH - PAD - 60}" y="{HEIGHT - 6}">{escape(last)}</text>'
+        f'<text class="axis" x="{PAD}" y="14">peak {top} / interval</text></svg>'
     )

@@ -184,3 +184,15 @@ def test_a_large_csv_is_split_in_batches_of_1000_and_a_huge_one_refused(
     assert huge.status_code == 422 and "at most 10,000 at once" in huge.text
     bad = _upload(herald, tenant.remitter_id, "+244923000001\nhello\n")
     assert bad.status_code == 422 and "Not a phone number: &#39;hello&#39;" in bad.text
+
+
+def test_the_campaign_list_opens_a_live_stream_only_for_a_campaign_reader(
+    make_herald: HeraldFactory,
+) -> None:
+    herald = make_herald(workers=False)
+    tenant = herald.tenant()
+    herald.sign_in(tenant.api_key)
+    assert 'data-live="/dashboard/events"' in herald.client.get("/dashboard").text
+    herald.sign_in(herald.key(tenant, ("apikey:messages:read",)))
+    assert "data-live" not in herald.client.get("/dashboard").text
+    assert herald.client.get("/dashboard/events").status_code == 403

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
 
 from herald.api.common import container
 from herald.billing import service as billing
@@ -19,7 +20,8 @@ from herald.messaging.repository import MessageFilter
 from herald.providers.smpp import parts as smpp_parts
 from herald.routing import status
 from herald.tenancy import service as tenancy
-from herald.web import admin, campaigns, messages, new_campaign, outreach, voice
+from herald.tenancy.service import Principal
+from herald.web import admin, campaigns, live, messages, new_campaign, outreach, voice
 from herald.web import session as web_session
 from herald.web.common import (
     WALLET_SCOPES,
@@ -58,11 +60,8 @@ def overview(request: Request) -> Response:
         if sees_wallet(principal):
             context["account"] = billing.get_account(session, principal.billing_account_id)
         if tenancy.CAMPAIGN_READ in scopes:
-            found = queries.list_campaigns(
-                session, principal.organization_id, before=None, limit=50
-            )
-            tallies = queries.tallies(session, [c.id for c in found])
-            context["rows"] = [(c, tallies[c.id]) for c in found]
+            context["rows"] = _campaign_rows(session, principal)
+            context["live_url"] = "/dashboard/events"
         if tenancy.MESSAGES_READ in scopes:
             singles = queries.list_messages(
                 session, principal.organization_id, MessageFilter(), before=None, limit=20
@@ -70,6 +69,28 @@ def overview(request: Request) -> Response:
             context["messages"] = singles
             context["resent"] = smpp_parts.resends(session, [m.id for m in singles])
     return page(request, "overview.html", context, principal=principal)
+
+
+def _campaign_rows(session: Session, principal: Principal) -> list[tuple[Any, Any]]:
+    found = queries.list_campaigns(session, principal.organization_id, before=None, limit=50)
+    tallies = queries.tallies(session, [c.id for c in found])
+    return [(c, tallies[c.id]) for c in found]
+
+
+@router.get("/events")
+def overview_events(request: Request) -> Response:
+    """The campaign list's rows, pushed whenever a campaign progresses."""
+    principal = principal_of(request)
+    if principal is None or tenancy.CAMPAIGN_READ not in principal.scopes:
+        return Response(status_code=403)
+
+    def render() -> tuple[dict[str, str], bool]:
+        with container(request).db.reading() as session:
+            rows = _campaign_rows(session, principal)
+        html = live.fragment(request, "_campaign_rows.html", {"rows": rows})
+        return {"campaign-rows": html}, False  # the list is never final: until the tab closes
+
+    return live.stream(request, render)
 
 
 @router.get("/wallet", response_class=HTMLResponse)

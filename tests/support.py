@@ -145,6 +145,21 @@ class RunningHerald:
         lease = timedelta(seconds=c.settings.lease_seconds)
         return dispatch.dispatch_due(c.db, c.clock, c.router, owner, lease, limit)
 
+    def campaign_count(self, tenant: Tenant) -> int:
+        found = self.client.get("/c/v1/campaigns", headers=tenant.headers).json()
+        return len(found["data"])
+
+    def dashboard_post(self, path: str, **data: str) -> Any:
+        """A dashboard form POST, carrying the session's CSRF token as a browser would."""
+        if "herald_csrf" not in self.client.cookies:
+            self.client.get("/dashboard")
+        token = self.client.cookies.get("herald_csrf", path="/dashboard")
+        return self.client.post(path, data={**data, "csrf_token": token or ""})
+
+    def sign_in(self, api_key: str) -> Any:
+        """Sign in to the dashboard with a key, through its form."""
+        return self.dashboard_post("/dashboard/login", api_key=api_key)
+
     def close(self) -> None:
         """Stop it (a test may do so before the fixture does: the second call does nothing)."""
         if getattr(self, "_closed", False):

@@ -178,7 +178,7 @@ def test_the_dashboard_shows_the_dropped_recipients(herald: RunningHerald) -> No
     tenant = herald.tenant()
     campaign_id = herald.batch(tenant, ["+244990000001", "+244990000001"]).json()["campaign_id"]
     wait_until(lambda: herald.campaign(tenant, campaign_id)["status"] == "COMPLETED")
-    herald.client.post("/dashboard/login", data={"api_key": tenant.api_key})
+    herald.sign_in(tenant.api_key)
     page = herald.client.get(f"/dashboard/campaigns/{campaign_id}").text
     assert "Dropped recipients" in page and "DUPLICATE" in page
 

@@ -59,9 +59,9 @@ def test_an_operator_key_sees_connections_with_their_link_state_and_routes_in_or
     routes = herald.client.get("/c/v1/routes", headers=operator).json()["data"]
     assert [(r["country_alpha2"], r["priority"]) for r in routes] == [("AO", 5), (None, 0)]
 
-    herald.client.post("/dashboard/login", data={"api_key": tenant.api_key})
+    herald.sign_in(tenant.api_key)
     assert herald.client.get("/dashboard/carriers").status_code == 403
-    herald.client.post("/dashboard/login", data={"api_key": operator["X-API-KEY"]})
+    herald.sign_in(operator["X-API-KEY"])
     page = herald.client.get("/dashboard/carriers")
     assert page.status_code == 200
     assert "carrier-a" in page.text and 'class="status">bound<' in page.text

@@ -67,7 +67,7 @@ def test_an_unanswered_submit_is_sent_again_and_counted_as_a_resend(
         f"/c/v1/messages/{message['id']}/parts", headers=smpp.tenant.headers
     ).json()["data"]
     assert [(p["resends"], p["status"]) for p in parts] == [(1, "DELIVERED")]
-    smpp.herald.client.post("/dashboard/login", data={"api_key": smpp.tenant.api_key})
+    smpp.herald.sign_in(smpp.tenant.api_key)
     page = smpp.herald.client.get(f"/dashboard/campaigns/{campaign_id}").text
     assert page.count("resent ×1") == 1
 

@@ -16,7 +16,7 @@ def signed_in(make_herald: HeraldFactory, *scopes: str) -> tuple[RunningHerald, 
     herald = make_herald(workers=False)
     tenant = herald.tenant()
     campaign_id = herald.batch(tenant, NUMBERS).json()["campaign_id"]
-    herald.client.post("/dashboard/login", data={"api_key": herald.key(tenant, scopes)})
+    herald.sign_in(herald.key(tenant, scopes))
     return herald, tenant, campaign_id
 
 
@@ -44,7 +44,7 @@ def test_a_campaign_reader_sees_campaigns_but_not_messages_and_cannot_act(
     assert detail.status_code == 200 and CAMPAIGN in detail.text
     assert "This key lacks the apikey:messages:read scope." in detail.text
     assert "<button>Cancel</button>" not in detail.text
-    refused = herald.client.post(f"/dashboard/campaigns/{campaign_id}/cancel")
+    refused = herald.dashboard_post(f"/dashboard/campaigns/{campaign_id}/cancel")
     assert refused.status_code == 403
     assert "This key lacks the apikey:campaign:send scope." in refused.text
     assert herald.campaign(tenant, campaign_id)["status"] != "CANCELLED"
@@ -66,5 +66,5 @@ def test_a_sending_key_sees_the_balance_and_may_act(make_herald: HeraldFactory) 
     assert "100.000000 USD" in herald.client.get("/dashboard").text
     detail = herald.client.get(f"/dashboard/campaigns/{campaign_id}")
     assert "<button>Cancel</button>" in detail.text
-    herald.client.post(f"/dashboard/campaigns/{campaign_id}/cancel")
+    herald.dashboard_post(f"/dashboard/campaigns/{campaign_id}/cancel")
     assert herald.campaign(tenant, campaign_id)["status"] == "CANCELLED"

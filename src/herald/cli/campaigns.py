@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from herald.kit.numbers_file import batches, numbers_from_csv
+
 from .progress import Bar, Snapshot, watch
 from .remote import Json, Limit, connect, fail, print_json, reporting, show, show_rows
 
@@ -34,31 +36,8 @@ Interval = Annotated[float, typer.Option(help="Seconds between two looks at the 
 
 
 def read_numbers(path: Path) -> list[str]:
-    """Numbers from a file: one per line, or a CSV whose header names a phone column
-    (phone, phone_number, number, recipient, msisdn), else its first column. Exact
-    repeats are dropped so that no batch sends twice to the same line."""
-    import csv
-
-    rows = [row for row in csv.reader(path.read_text(encoding="utf-8-sig").splitlines()) if row]
-    column = 0
-    if rows:
-        header = [cell.strip().lower() for cell in rows[0]]
-        named = [i for i, name in enumerate(header) if name in PHONE_COLUMNS]
-        if named:
-            column, rows = named[0], rows[1:]
-    numbers = (row[column].strip() for row in rows if len(row) > column)
-    return list(dict.fromkeys(n for n in numbers if n))
-
-
-PHONE_COLUMNS = {"phone", "phone_number", "number", "recipient", "recipients", "msisdn", "e164"}
-
-
-def batches(numbers: list[str], size: int) -> list[list[str]]:
-    """Chunks of at most `size`, none smaller than 2 (the API's least)."""
-    chunks = [numbers[i : i + size] for i in range(0, len(numbers), size)]
-    if len(chunks) > 1 and len(chunks[-1]) < 2:
-        chunks[-1].insert(0, chunks[-2].pop())
-    return chunks
+    """Numbers from a file (see herald.kit.numbers_file)."""
+    return numbers_from_csv(path.read_text(encoding="utf-8-sig"))
 
 
 @campaign_app.command("send")

@@ -54,6 +54,19 @@ class MessageRequest:
     max_segments: int = DEFAULT_MAX_SEGMENTS
 
 
+def estimate_batch(session: Session, principal: Principal, request: BatchRequest) -> int:
+    """The most a batch can cost (what accepting it checks against the wallet), after the
+    checks that would refuse it: content too long, a sender ID not approved."""
+    refuse_long_content(request.content, request.max_segments)
+    approved_remitter(session, principal.organization_id, request.remitter_id, "remitter_id")
+    return estimate_cost(
+        request.recipients,
+        request.content,
+        request.country_alpha2,
+        PriceList.load(session, request.channel_type),
+    )
+
+
 def accept_batch(
     session: Session,
     clock: Clock,
@@ -63,14 +76,7 @@ def accept_batch(
 ) -> Campaign:
     """Store the campaign for a worker to expand; refuse it (402) if the wallet cannot
     cover the estimated cost. Nothing slow or irreversible happens here."""
-    refuse_long_content(request.content, request.max_segments)
-    approved_remitter(session, principal.organization_id, request.remitter_id, "remitter_id")
-    estimate = estimate_cost(
-        request.recipients,
-        request.content,
-        request.country_alpha2,
-        PriceList.load(session, request.channel_type),
-    )
+    estimate = estimate_batch(session, principal, request)
     account = billing.get_account(session, principal.billing_account_id)
     if account.balance_micros < estimate:
         raise InsufficientFunds(billing.INSUFFICIENT_FUNDS_MESSAGE)

@@ -6,6 +6,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -109,3 +110,34 @@ def list_messages(
 
 def remitters_of(session: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, Remitter]:
     return tenancy.get_remitters(session, {i for i in ids if i is not None})
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinePoint:
+    at: datetime
+    sent: int  # messages handed to a carrier in this interval
+    delivered: int  # receipts saying DELIVERED that arrived in this interval
+
+
+def timeline(session: Session, campaign_id: uuid.UUID, buckets: int = 30) -> list[TimelinePoint]:
+    """Sends and deliveries of a campaign over time, in `buckets` equal intervals between its
+    first send and its latest change."""
+    rows = repository.send_times(session, campaign_id)
+    if not rows:
+        return []
+    start = min(sent for sent, _, _ in rows)
+    end = max(max(sent, updated) for sent, _, updated in rows)
+    width = max((end - start) / buckets, timedelta(seconds=1))
+    sent_counts, delivered_counts = [0] * buckets, [0] * buckets
+
+    def slot(at: datetime) -> int:
+        return min(int((at - start) / width), buckets - 1)
+
+    for sent, status, updated in rows:
+        sent_counts[slot(sent)] += 1
+        if status == MessageStatus.DELIVERED:
+            delivered_counts[slot(updated)] += 1
+    return [
+        TimelinePoint(start + width * i, sent_counts[i], delivered_counts[i])
+        for i in range(buckets)
+    ]

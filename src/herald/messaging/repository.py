@@ -466,3 +466,18 @@ def expand_backlog(session: Session, now: datetime) -> Backlog:
 
 def dispatch_backlog(session: Session, now: datetime) -> Backlog:
     return backlog(session, messages, [messages.c.status == MessageStatus.PENDING], now)
+
+
+# A chart needs the shape, not every row: beyond this many sent messages it shows the first.
+TIMELINE_ROWS = 50_000
+
+
+def send_times(session: Session, campaign_id: uuid.UUID) -> list[tuple[datetime, str, datetime]]:
+    """(sent_at, status, updated_at) of a campaign's sent messages, for its timeline: a
+    DELIVERED message's `updated_at` is when its receipt arrived."""
+    stmt = (
+        select(Message.sent_at, Message.status, Message.updated_at)
+        .where(Message.campaign_id == campaign_id, Message.sent_at.is_not(None))
+        .limit(TIMELINE_ROWS)
+    )
+    return [(sent, status, updated) for sent, status, updated in session.execute(stmt) if sent]

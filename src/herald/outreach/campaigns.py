@@ -4,6 +4,7 @@ start / pause / resume / cancel life cycle."""
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
@@ -272,3 +273,37 @@ def cancel(
     unsent = repository.outbound_message_ids(session, campaign_id=campaign.id)
     messaging.cancel_unsent(session, clock, unsent, "CAMPAIGN_CANCELLED")
     return campaign
+
+
+@dataclass(frozen=True, slots=True)
+class StepFunnel:
+    """Where a campaign's leads stand at one send step: waiting for it, past it, or
+    stopped while waiting for it (replied, cancelled, opted out, bounced = failed)."""
+
+    step_index: int
+    waiting: int
+    sent: int
+    stopped: dict[str, int]
+
+
+def funnel(session: Session, campaign: OutreachCampaign) -> list[StepFunnel]:
+    steps = campaign.workflow.get("steps", [])
+    sends = [i for i, step in enumerate(steps) if step.get("type") == "send"]
+    rows = repository.enrollment_funnel(session, campaign.id)
+    result = []
+    for i in sends:
+        waiting, sent, stopped = 0, 0, Counter[str]()
+        for step_index, state, count in rows:
+            if step_index > i:
+                sent += count
+            elif _next_send(sends, step_index) == i:
+                if state == EnrollmentState.ACTIVE:
+                    waiting += count
+                else:
+                    stopped[state] += count
+        result.append(StepFunnel(i, waiting, sent, dict(stopped)))
+    return result
+
+
+def _next_send(sends: list[int], step_index: int) -> int | None:
+    return next((i for i in sends if i >= step_index), None)

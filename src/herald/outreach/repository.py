@@ -515,3 +515,13 @@ def set_sender_day(session: Session, remitter_id: uuid.UUID, day: date, sent: in
         sender_days.c.remitter_id == remitter_id, sender_days.c.day == day
     )
     session.execute(stmt.values(sent=sent))
+
+
+def enrollment_funnel(session: Session, campaign_id: uuid.UUID) -> list[tuple[int, str, int]]:
+    """(step_index, state, count) of a campaign's enrollments: where each lead stands."""
+    stmt = (
+        select(Enrollment.step_index, Enrollment.state, func.count())
+        .where(Enrollment.campaign_id == campaign_id)
+        .group_by(Enrollment.step_index, Enrollment.state)
+    )
+    return [(int(step), str(state), int(count)) for step, state, count in session.execute(stmt)]

@@ -60,7 +60,11 @@ ALL_SCOPES = MESSAGING_SCOPES + OUTREACH_SCOPES + VOICE_SCOPES + (WEBHOOKS_MANAG
 # The platform's carrier connections and routes (/c/v1/connections, /c/v1/routes): for the
 # operator's own key only, so never among a new key's default scopes.
 OPERATOR_CARRIERS_READ = "operator:carriers:read"
-GRANTABLE_SCOPES = (*ALL_SCOPES, OPERATOR_CARRIERS_READ)
+# Creating and revoking the tenant's keys from the dashboard: never among a new key's
+# default scopes (the operator grants it with `herald key create --scopes`), and a key that
+# holds it may only grant scopes it holds itself.
+KEYS_MANAGE = "apikey:keys:manage"
+GRANTABLE_SCOPES = (*ALL_SCOPES, OPERATOR_CARRIERS_READ, KEYS_MANAGE)
 
 # GSM alphanumeric sender IDs are at most 11 characters; numeric ones at most 15 digits.
 _REMITTER_NAME = re.compile(r"^(?=.*[A-Za-z])[A-Za-z0-9 .\-_&]{1,11}$|^\+?\d{3,15}$")
@@ -154,6 +158,30 @@ def revoke_key(session: Session, clock: Clock, key_id: uuid.UUID) -> ApiKey:
     if key.revoked_at is None:
         key.revoked_at = clock.now()
     return key
+
+
+def delegate_key(
+    session: Session, clock: Clock, principal: Principal, name: str, scopes: tuple[str, ...]
+) -> NewKey:
+    """A new key of the caller's tenant, with no scope the caller does not hold itself."""
+    principal.require(KEYS_MANAGE)
+    if not name.strip():
+        raise ValidationFailed({"name": "Give the key a name."})
+    if not scopes:
+        raise ValidationFailed({"scopes": "Choose at least one scope."})
+    beyond = set(scopes) - principal.scopes
+    if beyond:
+        raise ValidationFailed({"scopes": f"Scopes this key lacks: {', '.join(sorted(beyond))}."})
+    return create_key(session, clock, principal.organization_id, name=name.strip(), scopes=scopes)
+
+
+def revoke_own_key(session: Session, clock: Clock, principal: Principal, key_id: uuid.UUID) -> None:
+    """Revokes a key of the caller's tenant (the caller's own too: it signs it out)."""
+    principal.require(KEYS_MANAGE)
+    key = repository.get_key(session, key_id)
+    if key is None or key.organization_id != principal.organization_id:
+        raise NotFound("The API key does not exist.")
+    revoke_key(session, clock, key_id)
 
 
 def authenticate(session: Session, secret: str | None) -> Principal:

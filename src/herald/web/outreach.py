@@ -1,0 +1,103 @@
+"""Outreach campaigns, for a key with campaigns:read, in the account groups it was granted:
+each campaign's funnel per workflow step and when a rate limit lets it send again."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+
+from herald.api.common import container
+from herald.errors import HeraldError
+from herald.outreach import access, campaigns
+from herald.outreach.models import CampaignStatus
+from herald.tenancy import service as tenancy
+from herald.tenancy.service import Principal
+from herald.web import live
+from herald.web.common import lacks, page, principal_of, refuse, to_sign_in
+
+router = APIRouter()
+FINAL = frozenset({CampaignStatus.COMPLETED, CampaignStatus.CANCELLED})
+STOPPED = ("replied", "cancelled", "opted_out", "failed")
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _reader(request: Request) -> tuple[Principal | None, Response | None]:
+    principal = principal_of(request)
+    if principal is None:
+        return None, to_sign_in()
+    if tenancy.OUTREACH_CAMPAIGNS_READ not in principal.scopes:
+        return principal, refuse(request, lacks(tenancy.OUTREACH_CAMPAIGNS_READ), 403, principal)
+    return principal, None
+
+
+@router.get("/outreach", response_class=HTMLResponse)
+def outreach(request: Request) -> Response:
+    principal, refused = _reader(request)
+    if principal is None or refused is not None:
+        return refused or to_sign_in()
+    groups = []
+    with container(request).db.reading() as session:
+        for group in access.groups_of(session, principal):
+            found = campaigns.list_campaigns(session, group, before=None, limit=50)
+            selected = campaigns.selected_counts(session, found)
+            groups.append((group, [(c, selected[c.id]) for c in found]))
+    return page(request, "outreach.html", {"groups": groups}, principal=principal)
+
+
+def _live_context(request: Request, principal: Principal, group_id: Any, id: Any) -> dict:
+    with container(request).db.reading() as session:
+        group = access.require_access(session, principal, group_id)
+        campaign = campaigns.get(session, group, id)
+        funnel = campaigns.funnel(session, campaign)
+        selected = campaigns.selected_counts(session, [campaign])[campaign.id]
+    return {
+        "group": group,
+        "campaign": campaign,
+        "funnel": funnel,
+        "selected": selected,
+        "stopped": STOPPED,
+    }
+
+
+@router.get("/outreach/{group_id}/{campaign_id}", response_class=HTMLResponse)
+def outreach_campaign(request: Request, group_id: str, campaign_id: str) -> Response:
+    principal, refused = _reader(request)
+    if principal is None or refused is not None:
+        return refused or to_sign_in()
+    gid, cid = _uuid(group_id), _uuid(campaign_id)
+    if gid is None or cid is None:
+        return refuse(request, "No such campaign.", 404, principal)
+    try:
+        context = _live_context(request, principal, gid, cid)
+    except HeraldError as exc:
+        return refuse(request, exc.message, exc.status, principal)
+    context["live_url"] = f"/dashboard/outreach/{gid}/{cid}/events"
+    return page(request, "outreach_campaign.html", context, principal=principal)
+
+
+@router.get("/outreach/{group_id}/{campaign_id}/events")
+def outreach_events(request: Request, group_id: str, campaign_id: str) -> Response:
+    principal, refused = _reader(request)
+    gid, cid = _uuid(group_id), _uuid(campaign_id)
+    if principal is None or refused is not None or gid is None or cid is None:
+        return Response(status_code=403)
+
+    def render() -> tuple[dict[str, str], bool]:
+        context = _live_context(request, principal, gid, cid)
+        html = live.fragment(request, "_outreach_funnel.html", context)
+        return {"outreach-funnel": html}, context["campaign"].status in FINAL
+
+    try:
+        render()
+    except HeraldError as exc:
+        return Response(status_code=exc.status)
+    return live.stream(request, render)

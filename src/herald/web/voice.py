@@ -38,15 +38,19 @@ def voice_campaigns(request: Request) -> Response:
     principal, refused = _reader(request)
     if principal is None or refused is not None:
         return refused or to_sign_in()
-    with container(request).db.reading() as session:
-        found = queries.list_campaigns(session, principal.organization_id, before=None, limit=50)
+    app = container(request)
+    with app.db.reading() as session:
+        found = queries.list_campaigns(
+            session, principal.organization_id, app.clock.now(), before=None, limit=50
+        )
     return page(request, "voice.html", {"campaigns": found}, principal=principal)
 
 
 def _live_context(request: Request, principal: Principal, id: uuid.UUID) -> dict[str, Any]:
     calls = None
-    with container(request).db.reading() as session:
-        campaign = queries.campaign(session, principal.organization_id, id)
+    app = container(request)
+    with app.db.reading() as session:
+        campaign = queries.campaign(session, principal.organization_id, id, app.clock.now())
         if tenancy.VOICE_CALLS_READ in principal.scopes:
             calls = queries.calls_of_campaign(
                 session, principal.organization_id, id, before=None, limit=CALLS_SHOWN

@@ -26,7 +26,7 @@ typecheck: install
 	$(UV) run mypy
 
 pytest: install
-	$(UV) run pytest -q
+	$(UV) run pytest -q -n 2
 
 test: lint typecheck pytest
 

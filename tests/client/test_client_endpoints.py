@@ -65,6 +65,8 @@ async def messaging_scenario(run: Runner, tenant: Tenant, operator: Runner) -> N
     campaign = await _eventually(finished)
     assert campaign.data["messages"]["DELIVERED"] == 2
     assert campaign.data["messages"]["UNDELIVERED"] == 1
+    assert (await do(h.list_dropped_recipients(campaign.id))).items == []
+    assert await collect(h.iter_dropped_recipients(campaign.id)) == []
 
     page = await do(h.list_campaigns(limit=1))
     assert [c.id for c in page.items] == [accepted.campaign_id]

@@ -91,6 +91,13 @@ class MessagePart(Resource):
     resends: int
 
 
+class DroppedRecipient(Resource):
+    position: int
+    recipient: str
+    e164_format: str | None
+    reason: str
+
+
 class InboundMessage(Resource):
     id: str
     organization_id: str

@@ -87,6 +87,21 @@ class Messaging(Namespace):
     def get_campaign(self, campaign_id: str) -> m.Campaign:
         return self._run("GET", f"/campaigns/{campaign_id}", one(m.Campaign))
 
+    def _dropped(self, campaign_id: str, limit: int | None) -> Operation[Any]:
+        path = f"/campaigns/{campaign_id}/dropped-recipients"
+        return self._op("GET", path, paged(m.DroppedRecipient), params=drop_none(limit=limit))
+
+    def list_dropped_recipients(
+        self, campaign_id: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> Page[m.DroppedRecipient]:
+        """One `Page[DroppedRecipient]`: numbers of a batch that got no message, with why."""
+        return self._transport.run(self._dropped(campaign_id, limit).with_params(cursor=cursor))
+
+    def iter_dropped_recipients(
+        self, campaign_id: str, *, page_size: int = 200
+    ) -> Iterator[m.DroppedRecipient]:
+        return self._transport.iterate(self._dropped(campaign_id, page_size))
+
     def pause_campaign(self, campaign_id: str, reason: str | None = None) -> m.Campaign:
         body = {"reason": reason} if reason else None
         return self._run("POST", f"/campaigns/{campaign_id}/pause", one(m.Campaign), json=body)

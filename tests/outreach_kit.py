@@ -5,7 +5,7 @@ sequencer and dispatch run turn by turn under a hand-moved clock."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -192,12 +192,13 @@ class ThrottlingCarrier:
     def stop(self) -> None:
         self._inner.stop()
 
-    def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
+    def submit(self, batch: Sequence[Submission]) -> Iterator[list[SubmitResult]]:
         if self._refusals <= 0:
-            return self._inner.submit(batch)
+            yield from self._inner.submit(batch)
+            return
         self._refusals -= len(batch)
         self.refused.extend(batch)
-        return [
+        yield [
             SubmitResult(
                 s.message_id,
                 SubmitOutcome.RETRY,

@@ -66,8 +66,10 @@ def test_a_dead_workers_lease_runs_out_and_the_message_is_sent_once(
     lease = timedelta(seconds=c.settings.lease_seconds)
     with c.db.transaction() as session:
         claimed = repository.claim_messages(session, "dead-worker", clock.now(), lease, 100)
-    herald.simulator.submit(
-        [Submission(r.id, r.e164_format, "Herald", r.content, r.attempts) for r in claimed]
+    list(
+        herald.simulator.submit(
+            [Submission(r.id, r.e164_format, "Herald", r.content, r.attempts) for r in claimed]
+        )
     )
     assert herald.dispatch() == 0  # still leased by the dead worker
     clock.advance(seconds=c.settings.lease_seconds + 1)

@@ -96,7 +96,7 @@ def test_a_route_only_to_a_connection_not_open_yet_holds_its_messages_for_a_retr
     provider = router.provider_for(*UNITEL)
     assert provider.name == "new-one"
     submission = Submission(uuid.UUID("01890a5d-ac96-774b-bcce-b302099a8057"), UNITEL[0], "S", "x")
-    [result] = provider.submit([submission])
+    [[result]] = provider.submit([submission])
     assert result.outcome is SubmitOutcome.RETRY  # not REJECTED: the connection is coming
 
     router.attach(Link("new-one"))  # opened

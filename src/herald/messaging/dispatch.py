@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -50,14 +50,16 @@ def dispatch_due(
     providers: dict[str, Provider] = {}
     campaigns: dict[uuid.UUID, uuid.UUID | None] = {}
     for row in rows:
-        provider = router.provider_for(row.e164_format, row.country_alpha2, row.channel_destination)
+        provider = router.provider_for(
+            row.e164_format, row.country_alpha2, row.channel_destination, row.channel_type
+        )
         providers[provider.name] = provider
         batches[provider.name].append(_submission(row, senders))
         campaigns[row.id] = row.campaign_id
     for provider_name, submissions in batches.items():
-        results = _submit(providers[provider_name], submissions)
-        with db.transaction() as session:
-            _record(session, clock, provider_name, results, owner, campaigns)
+        for results in _submit(providers[provider_name], submissions):
+            with db.transaction() as session:
+                _record(session, clock, provider_name, results, owner, campaigns)
     return len(rows)
 
 
@@ -75,24 +77,37 @@ def _submission(row: Row[Any], senders: dict[uuid.UUID, str]) -> Submission:
         sender=senders.get(row.remitter_id, ""),
         text=row.content,
         attempt=row.attempts,
+        channel_type=row.channel_type,
+        payload=row.payload or {},
     )
 
 
-def _submit(provider: Provider, submissions: list[Submission]) -> list[SubmitResult]:
+def _submit(provider: Provider, submissions: list[Submission]) -> Iterator[list[SubmitResult]]:
+    """The provider's answers, group by group as they arrive. If the connection fails as a
+    whole, what it has not answered is not known to be sent: it is tried again shortly."""
     resent = sum(1 for s in submissions if s.attempt > 1)
     if resent:
         metrics.messages_resent.labels(provider.name).inc(resent)
+    unanswered = {s.message_id for s in submissions}
     try:
         with metrics.provider_submit_seconds.labels(provider.name).time():
-            results = provider.submit(submissions)
+            for group in provider.submit(submissions):
+                results = [r for r in group if r.message_id in unanswered]
+                unanswered.difference_update(r.message_id for r in results)
+                _count(provider.name, results)
+                yield results
     except Exception:
-        # The connection failed as a whole: nothing is known to be sent, try again shortly.
-        log.exception("dispatch.provider_failed", provider=provider.name, count=len(submissions))
+        log.exception("dispatch.provider_failed", provider=provider.name, count=len(unanswered))
         metrics.provider_submit_errors.labels(provider.name).inc()
-        results = [SubmitResult(s.message_id, SubmitOutcome.RETRY) for s in submissions]
+    if unanswered:
+        results = [SubmitResult(id, SubmitOutcome.RETRY) for id in unanswered]
+        _count(provider.name, results)
+        yield results
+
+
+def _count(provider_name: str, results: list[SubmitResult]) -> None:
     for result in results:
-        metrics.messages_submitted.labels(provider.name, result.outcome.value).inc()
-    return results
+        metrics.messages_submitted.labels(provider_name, result.outcome.value).inc()
 
 
 def _record(

@@ -112,6 +112,9 @@ class Message(Base):
     provider_message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     e164_format: Mapped[str] = mapped_column(String(20))
     content: Mapped[str] = mapped_column(Text)
+    # What the channel needs beyond the text (a WhatsApp template, an email's subject and
+    # thread headers); None for SMS. Handed to the provider as Submission.payload.
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     encoding: Mapped[str] = mapped_column(String(8))
     segments: Mapped[int] = mapped_column(Integer)
     trigger_source: Mapped[str] = mapped_column(String(32))

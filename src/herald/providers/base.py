@@ -1,17 +1,21 @@
-"""The one small interface every carrier connection implements.
+"""The one small interface every carrier connection implements, whatever the channel
+(SMS over SMPP or the simulator, WhatsApp, email).
 
-The engine hands a provider batches of submissions and receives, through a sink given at
-start, the delivery receipts the carrier sends back later. Nothing else crosses this line.
+The engine hands a provider batches of submissions; the provider answers in groups, as
+the carrier's answers arrive, with the parts it handed over and their carrier ids
+(`SentPart`: an SMS segment, a WhatsApp or email message), and dispatch records each group
+in one transaction. Everything the far side reports later (receipts) comes back through the
+sink given at start. Nothing else crosses this line.
 """
 
 from __future__ import annotations
 
 import enum
 import uuid
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -20,11 +24,15 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class Submission:
     message_id: uuid.UUID
-    destination: str  # E.164
+    destination: str  # E.164 (SMS, WhatsApp); the address on channels that have their own
     sender: str
     text: str
     # 1 on the first try; more when an earlier try's outcome is unknown (crash, lost link).
     attempt: int = 1
+    channel_type: str = "SMS"  # the message's channel_type: SMS, WHATSAPP, EMAIL
+    # What the channel needs beyond the text (a WhatsApp template, an email's subject and
+    # thread headers): the message's `payload`, as stored. Empty for SMS.
+    payload: Mapping[str, Any] = field(default_factory=dict)
 
 
 class SubmitOutcome(enum.StrEnum):
@@ -34,12 +42,35 @@ class SubmitOutcome(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class SentPart:
+    """One unit the carrier took and gave an id to; receipts name that id."""
+
+    message_id: uuid.UUID
+    part_number: int  # 1-based; a channel without parts sends part 1 only
+    provider_message_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class SubmitResult:
     message_id: uuid.UUID
     outcome: SubmitOutcome
-    provider_message_id: str | None = None
+    parts: tuple[SentPart, ...] = ()  # ACCEPTED: every part the carrier took, in order
     error_code: str | None = None
     retry_after_seconds: float | None = None
+
+    @classmethod
+    def accepted(cls, message_id: uuid.UUID, *provider_message_ids: str) -> SubmitResult:
+        """An accepted message whose parts got these carrier ids, in order."""
+        parts = tuple(
+            SentPart(message_id, number, ref)
+            for number, ref in enumerate(provider_message_ids, start=1)
+        )
+        return cls(message_id, SubmitOutcome.ACCEPTED, parts)
+
+    @property
+    def provider_message_id(self) -> str | None:
+        """The first part's carrier id: the one the message is known by."""
+        return self.parts[0].provider_message_id if self.parts else None
 
 
 class ReceiptStatus(enum.StrEnum):
@@ -87,6 +118,10 @@ class Provider(Protocol):
 
     def start(self, receipts: ReceiptSink) -> None: ...
 
-    def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]: ...
+    def submit(self, batch: Sequence[Submission]) -> Iterable[Sequence[SubmitResult]]:
+        """Hand the batch over; yield the answers in groups as they arrive (each group is
+        recorded in one transaction, so a crash loses at most the group in hand). Every
+        submission of the batch is answered exactly once."""
+        ...
 
     def stop(self) -> None: ...

@@ -20,7 +20,7 @@ import heapq
 import json
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import structlog
@@ -92,7 +92,7 @@ class SimulatorProvider:
 
     # -- submit ------------------------------------------------------------------------------
 
-    def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
+    def submit(self, batch: Sequence[Submission]) -> Iterator[list[SubmitResult]]:
         if self._submit_latency:
             time.sleep(self._submit_latency)
         results = []
@@ -102,7 +102,7 @@ class SimulatorProvider:
                 results.append(self._accept(item, lines))
             self._append_journal(lines)
             self._wake.notify_all()
-        return results
+        yield results
 
     def _accept(self, item: Submission, lines: list[dict[str, object]]) -> SubmitResult:
         ref = str(item.message_id)
@@ -110,14 +110,14 @@ class SimulatorProvider:
             return SubmitResult(item.message_id, SubmitOutcome.REJECTED, error_code="SIM_REJECTED")
         known = self._by_ref.get(ref)
         if known is not None:  # a resubmission after Herald lost our answer: same message
-            return SubmitResult(item.message_id, SubmitOutcome.ACCEPTED, known)
+            return SubmitResult.accepted(item.message_id, known)
         our_id = new_id().hex
         self._by_ref[ref] = our_id
         due = time.time() + self._receipt_delay
         heapq.heappush(self._owed, (due, our_id, item.destination))
         lines.append({"op": "submit", "ref": ref, "id": our_id, "to": item.destination, "due": due})
         self.submitted_count += 1
-        return SubmitResult(item.message_id, SubmitOutcome.ACCEPTED, our_id)
+        return SubmitResult.accepted(item.message_id, our_id)
 
     # -- receipts ----------------------------------------------------------------------------
 

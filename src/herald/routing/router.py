@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -26,10 +26,14 @@ class RouteRule:
     carrier: str | None = None
     prefix: str | None = None
     priority: int = 0
+    channel_type: str = "SMS"
 
-    def matches(self, e164: str, country_alpha2: str | None, carrier: str) -> bool:
+    def matches(
+        self, e164: str, country_alpha2: str | None, carrier: str, channel_type: str = "SMS"
+    ) -> bool:
         return (
-            (self.prefix is None or e164.startswith(self.prefix))
+            self.channel_type == channel_type
+            and (self.prefix is None or e164.startswith(self.prefix))
             and (self.carrier is None or self.carrier == carrier)
             and (self.country_alpha2 is None or self.country_alpha2 == country_alpha2)
         )
@@ -61,8 +65,8 @@ class NoRouteProvider:
     def start(self, receipts: ReceiptSink) -> None:
         return None
 
-    def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
-        return [
+    def submit(self, batch: Sequence[Submission]) -> Iterator[list[SubmitResult]]:
+        yield [
             SubmitResult(s.message_id, SubmitOutcome.REJECTED, error_code=NO_ROUTE) for s in batch
         ]
 
@@ -80,8 +84,8 @@ class UnreadyProvider:
     def start(self, receipts: ReceiptSink) -> None:
         return None
 
-    def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
-        return [SubmitResult(s.message_id, SubmitOutcome.RETRY) for s in batch]
+    def submit(self, batch: Sequence[Submission]) -> Iterator[list[SubmitResult]]:
+        yield [SubmitResult(s.message_id, SubmitOutcome.RETRY) for s in batch]
 
     def stop(self) -> None:
         return None
@@ -128,17 +132,19 @@ class Router:
             self.providers = providers
         return found
 
-    def provider_for(self, e164: str, country_alpha2: str | None, carrier: str) -> Provider:
+    def provider_for(
+        self, e164: str, country_alpha2: str | None, carrier: str, channel_type: str = "SMS"
+    ) -> Provider:
         if self._load and time.monotonic() - self._loaded_at > self._refresh_seconds:
             self.reload()
         with self._lock:
             rules = self._rules
             providers = self.providers
-        if not rules:
+        if not rules and channel_type == "SMS":
             return providers[self.default]
         fallback: Provider | None = None
         for rule in rules:
-            if not rule.matches(e164, country_alpha2, carrier):
+            if not rule.matches(e164, country_alpha2, carrier, channel_type):
                 continue
             provider = providers.get(rule.connection)
             if provider is None:

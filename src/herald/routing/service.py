@@ -190,7 +190,12 @@ def list_routes(session: Session) -> list[Route]:
 def route_rule(route: Route) -> RouteRule:
     """What the router matches a route by."""
     return RouteRule(
-        route.connection_name, route.country_alpha2, route.carrier, route.prefix, route.priority
+        route.connection_name,
+        route.country_alpha2,
+        route.carrier,
+        route.prefix,
+        route.priority,
+        route.channel_type,
     )
 
 

@@ -24,7 +24,7 @@ import contextlib
 import random
 import threading
 import uuid
-from collections.abc import Coroutine, Sequence
+from collections.abc import Coroutine, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -254,13 +254,13 @@ class SmppProvider:
 
     # -- submitting (called from a dispatch thread) ------------------------------------------
 
-    def submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
+    def submit(self, batch: Sequence[Submission]) -> Iterator[list[SubmitResult]]:
         if not batch:
-            return []
+            return
         with self._submits_done:
             self._submitting += 1
         try:
-            return self._submit(batch)
+            yield self._submit(batch)
         finally:
             with self._submits_done:
                 self._submitting -= 1
@@ -334,7 +334,8 @@ class SmppProvider:
                 message_id, SubmitOutcome.REJECTED, error_code=codec.status_name(refused)
             )
         if len(plan.accepted) == total:
-            return SubmitResult(message_id, SubmitOutcome.ACCEPTED, plan.accepted[1])
+            ids = [plan.accepted[number] for number in range(1, total + 1)]
+            return SubmitResult.accepted(message_id, *ids)
         pause = max(self._throttle_pause, _THROTTLE_PAUSE_MIN) if throttled else 1.0
         return self._retry(message_id, pause)
 

@@ -4,8 +4,10 @@ outreach funnel counts leads per workflow step."""
 
 from __future__ import annotations
 
-from outreach_kit import THREE_STEPS, add_group, open_desk
-from support import HeraldFactory
+from herald.tenancy import service as tenancy
+from outreach_kit import THREE_STEPS, add_group, grant, open_desk
+from support import HeraldFactory, RunningHerald
+from voice_kit import Voice, number
 
 
 def test_outreach_shows_only_granted_account_groups_with_a_funnel_per_step(
@@ -35,3 +37,65 @@ def test_outreach_shows_only_granted_account_groups_with_a_funnel_per_step(
     herald.sign_in(herald.key(desk.tenant, ("apikey:campaign:read",)))
     assert herald.client.get("/dashboard/outreach").status_code == 403
     assert herald.client.get("/dashboard/voice").status_code == 403
+
+
+def _buttons(herald: RunningHerald, path: str) -> set[str]:
+    page = herald.client.get(path).text
+    names = ("Start", "Launch", "Pause", "Resume", "Cancel")
+    return {b for b in names if f"<button>{b}</button>" in page}
+
+
+def test_an_outreach_campaign_offers_the_actions_its_state_allows_and_they_work(
+    make_herald: HeraldFactory,
+) -> None:
+    herald = make_herald(workers=False)
+    desk = open_desk(herald)
+    leads = desk.import_leads({"phone": "+244923000001"})
+    campaign_id = desk.start_with(THREE_STEPS, leads)
+    herald.sign_in(desk.tenant.api_key)
+    path = f"/dashboard/outreach/{desk.group_id}/{campaign_id}"
+    assert _buttons(herald, path) == {"Pause", "Cancel"}
+    herald.dashboard_post(f"{path}/pause")
+    assert desk.get_campaign(campaign_id)["status"] == "paused"
+    assert _buttons(herald, path) == {"Resume", "Cancel"}
+    herald.dashboard_post(f"{path}/resume")
+    assert desk.get_campaign(campaign_id)["status"] == "active"
+    herald.dashboard_post(f"{path}/cancel")
+    assert desk.get_campaign(campaign_id)["status"] == "cancelled"
+    assert _buttons(herald, path) == set()
+    assert "No action: the campaign is cancelled." in herald.client.get(path).text
+
+    # A reader granted the group but without campaigns:write sees no button, cannot post one.
+    reader = herald.key(desk.tenant, ("campaigns:read",))
+    with herald.container.db.reading() as session:
+        grant(herald, desk.group_id, str(tenancy.authenticate(session, reader).key_id))
+    herald.sign_in(reader)
+    assert "Start, pause, resume, cancel: this key lacks" in herald.client.get(path).text
+    assert herald.dashboard_post(f"{path}/pause").status_code == 403
+
+
+def test_a_voice_campaign_is_launched_paused_resumed_and_cancelled_from_its_page(
+    make_herald: HeraldFactory,
+) -> None:
+    herald = make_herald(workers=False)
+    tenant = herald.tenant(balance="10")
+    voice = Voice(herald, tenant)
+    campaign_id = voice.campaign([number(1), number(2)], status="draft")
+    herald.sign_in(tenant.api_key)
+    path = f"/dashboard/voice/{campaign_id}"
+    assert _buttons(herald, path) == {"Launch", "Cancel"}
+    herald.dashboard_post(f"{path}/launch")
+    assert voice.show(campaign_id)["status"] == "active"
+    assert _buttons(herald, path) == {"Pause", "Cancel"}
+    herald.dashboard_post(f"{path}/pause")
+    assert voice.show(campaign_id)["status"] == "paused"
+    assert _buttons(herald, path) == {"Resume", "Cancel"}
+    herald.dashboard_post(f"{path}/resume")
+    assert voice.show(campaign_id)["status"] == "active"
+    herald.dashboard_post(f"{path}/cancel")
+    assert voice.show(campaign_id)["status"] == "cancelled"
+    assert _buttons(herald, path) == set()
+
+    herald.sign_in(herald.key(tenant, ("voice:campaigns:read",)))
+    assert "this key lacks the voice:campaigns:write scope" in herald.client.get(path).text
+    assert herald.dashboard_post(f"{path}/cancel").status_code == 403

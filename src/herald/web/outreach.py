@@ -1,5 +1,6 @@
 """Outreach campaigns, for a key with campaigns:read, in the account groups it was granted:
-each campaign's funnel per workflow step and when a rate limit lets it send again."""
+each campaign's funnel per workflow step and when a rate limit lets it send again; with
+campaigns:write, the start, pause, resume and cancel its state allows (the API's actions)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from herald.api.common import container
 from herald.errors import HeraldError
@@ -16,11 +17,28 @@ from herald.outreach.models import CampaignStatus
 from herald.tenancy import service as tenancy
 from herald.tenancy.service import Principal
 from herald.web import live
+from herald.web import session as web_session
 from herald.web.common import lacks, page, principal_of, refuse, to_sign_in
 
 router = APIRouter()
 FINAL = frozenset({CampaignStatus.COMPLETED, CampaignStatus.CANCELLED})
 STOPPED = ("replied", "cancelled", "opted_out", "failed")
+ACTIONS = {
+    "start": campaigns.start,
+    "pause": campaigns.pause,
+    "resume": campaigns.resume,
+    "cancel": campaigns.cancel,
+}
+
+
+def allowed_actions(status: str) -> list[str]:
+    """What the campaign's state allows: the same rules the campaigns service enforces."""
+    first = {
+        CampaignStatus.DRAFT: "start",
+        CampaignStatus.ACTIVE: "pause",
+        CampaignStatus.PAUSED: "resume",
+    }.get(CampaignStatus(status))
+    return [first, "cancel"] if first else []
 
 
 def _uuid(value: str) -> uuid.UUID | None:
@@ -65,6 +83,14 @@ def _live_context(request: Request, principal: Principal, group_id: Any, id: Any
         "funnel": funnel,
         "selected": selected,
         "stopped": STOPPED,
+        "actions": allowed_actions(campaign.status),
+        "can_act": tenancy.OUTREACH_CAMPAIGNS_WRITE in principal.scopes,
+        "action_url": f"/dashboard/outreach/{group.id}/{campaign.id}",
+        "actions_missing": "Start, pause, resume, cancel: "
+        + lacks(tenancy.OUTREACH_CAMPAIGNS_WRITE).lower(),
+        "state": campaign.status,
+        "csrf": web_session.csrf_token(request),
+        "csrf_field": web_session.CSRF_FIELD,
     }
 
 
@@ -101,3 +127,22 @@ def outreach_events(request: Request, group_id: str, campaign_id: str) -> Respon
     except HeraldError as exc:
         return Response(status_code=exc.status)
     return live.stream(request, render)
+
+
+@router.post("/outreach/{group_id}/{campaign_id}/{action}")
+def outreach_action(request: Request, group_id: str, campaign_id: str, action: str) -> Response:
+    principal = principal_of(request)
+    gid, cid = _uuid(group_id), _uuid(campaign_id)
+    if principal is None or gid is None or cid is None or action not in ACTIONS:
+        return to_sign_in()
+    if tenancy.OUTREACH_CAMPAIGNS_WRITE not in principal.scopes:
+        return refuse(request, lacks(tenancy.OUTREACH_CAMPAIGNS_WRITE), 403, principal)
+    app = container(request)
+    try:
+        with app.db.transaction() as session:
+            group = access.require_access(session, principal, gid)
+            ACTIONS[action](session, app.clock, group, cid)
+    except HeraldError as exc:
+        return refuse(request, exc.message, exc.status, principal)
+    app.wake_workers()
+    return RedirectResponse(f"/dashboard/outreach/{gid}/{cid}", status_code=303)

@@ -99,3 +99,16 @@ def test_a_voice_campaign_is_launched_paused_resumed_and_cancelled_from_its_page
     herald.sign_in(herald.key(tenant, ("voice:campaigns:read",)))
     assert "this key lacks the voice:campaigns:write scope" in herald.client.get(path).text
     assert herald.dashboard_post(f"{path}/cancel").status_code == 403
+
+
+def test_the_outreach_and_voice_lists_are_pushed_live_to_their_readers_only(
+    make_herald: HeraldFactory,
+) -> None:
+    herald = make_herald(workers=False)
+    desk = open_desk(herald)
+    herald.sign_in(desk.tenant.api_key)
+    assert 'data-live="/dashboard/outreach/events"' in herald.client.get("/dashboard/outreach").text
+    assert 'data-live="/dashboard/voice/events"' in herald.client.get("/dashboard/voice").text
+    herald.sign_in(herald.key(desk.tenant, ("apikey:campaign:read",)))
+    assert herald.client.get("/dashboard/outreach/events").status_code == 403
+    assert herald.client.get("/dashboard/voice/events").status_code == 403

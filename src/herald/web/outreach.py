@@ -62,13 +62,33 @@ def outreach(request: Request) -> Response:
     principal, refused = _reader(request)
     if principal is None or refused is not None:
         return refused or to_sign_in()
+    context = {"groups": _listed(request, principal), "live_url": "/dashboard/outreach/events"}
+    return page(request, "outreach.html", context, principal=principal)
+
+
+def _listed(request: Request, principal: Principal) -> list[tuple[Any, list[Any]]]:
     groups = []
     with container(request).db.reading() as session:
         for group in access.groups_of(session, principal):
             found = campaigns.list_campaigns(session, group, before=None, limit=50)
             selected = campaigns.selected_counts(session, found)
             groups.append((group, [(c, selected[c.id]) for c in found]))
-    return page(request, "outreach.html", {"groups": groups}, principal=principal)
+    return groups
+
+
+@router.get("/outreach/events")
+def outreach_list_events(request: Request) -> Response:
+    """The campaign lists' rows, pushed whenever a campaign progresses."""
+    principal, refused = _reader(request)
+    if principal is None or refused is not None:
+        return Response(status_code=403)
+
+    def render() -> tuple[dict[str, str], bool]:
+        groups = _listed(request, principal)
+        rows = live.fragment(request, "_outreach_rows.html", {"groups": groups})
+        return {"outreach-rows": rows}, False  # the list is never final: until the tab closes
+
+    return live.stream(request, render)
 
 
 def _live_context(request: Request, principal: Principal, group_id: Any, id: Any) -> dict:

@@ -59,12 +59,32 @@ def voice_campaigns(request: Request) -> Response:
     principal, refused = _reader(request)
     if principal is None or refused is not None:
         return refused or to_sign_in()
+    context = {"campaigns": _listed(request, principal), "live_url": "/dashboard/voice/events"}
+    return page(request, "voice.html", context, principal=principal)
+
+
+def _listed(request: Request, principal: Principal) -> list[dict[str, Any]]:
     app = container(request)
     with app.db.reading() as session:
-        found = queries.list_campaigns(
+        return queries.list_campaigns(
             session, principal.organization_id, app.clock.now(), before=None, limit=50
         )
-    return page(request, "voice.html", {"campaigns": found}, principal=principal)
+
+
+@router.get("/voice/events")
+def voice_list_events(request: Request) -> Response:
+    """The campaign list's rows, pushed whenever a campaign progresses."""
+    principal, refused = _reader(request)
+    if principal is None or refused is not None:
+        return Response(status_code=403)
+
+    def render() -> tuple[dict[str, str], bool]:
+        rows = live.fragment(
+            request, "_voice_rows.html", {"campaigns": _listed(request, principal)}
+        )
+        return {"voice-rows": rows}, False  # the list is never final: until the tab closes
+
+    return live.stream(request, render)
 
 
 def _live_context(

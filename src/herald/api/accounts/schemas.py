@@ -62,6 +62,7 @@ class CampaignOut(Shape):
     updated_at: str
     started_at: str | None
     rate_limited_until: str | None
+    mailboxes: list[str] | None = None
 
 
 class CampaignIn(Input):
@@ -77,6 +78,12 @@ class CampaignIn(Input):
         default=None, ge=1, description="Most messages the sender may send per UTC day."
     )
     workflow: Workflow | None = None
+    mailboxes: list[str] | None = Field(
+        default=None,
+        max_length=50,
+        description="Email connections (herald connection add --type email) that EMAIL "
+        "steps are sent from, in turn.",
+    )
 
 
 class SelectLeadsIn(Input):

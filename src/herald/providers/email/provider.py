@@ -110,7 +110,7 @@ class EmailProvider:
             timeout=self._timeout,
         )
         await smtp.connect()
-        if box.username:
+        if box.username and smtp.supports_extension("auth"):  # a local relay may take none
             await smtp.login(box.username, box.password)
         self._smtp = smtp
         return smtp

@@ -94,7 +94,7 @@ def _states(desk: Desk, campaign_id: str) -> dict[str, str]:
     return {p["leadId"]: p["state"] for p in desk.progress(campaign_id)}
 
 
-def test_a_three_email_sequence_stops_on_a_reply_a_bounce_and_an_unsubscribe_but_not_an_out_of_office(
+def test_three_emails_stop_on_a_reply_a_bounce_and_an_unsubscribe_but_not_an_out_of_office(
     still: RunningHerald,
     smtp: SmtpReceiver,
     dovecot: Dovecot,

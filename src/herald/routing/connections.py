@@ -83,7 +83,8 @@ class Connections:
 
     def build(self, config: Config) -> Opened:
         if isinstance(config, Mailbox):
-            return EmailProvider(config, self._settings.effective_public_url)
+            url = self._settings.effective_public_url
+            return EmailProvider(config, url, self._db, self._clock)
         return SmppProvider(config, self._db, self._clock, self._settlement, self._inbound)
 
     def poll_mailboxes(self, router: Router, receipts: ReceiptSink) -> int:

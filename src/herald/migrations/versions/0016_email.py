@@ -1,6 +1,6 @@
 """email: a message's address, reply senders as long as an address, a campaign's
 mailboxes, per-mailbox daily counts, the addresses a tenant must not email, each
-mailbox's IMAP read position
+mailbox's IMAP read position, the emails handed to SMTP
 
 Revision ID: 0016_email
 Revises: 0010_channels
@@ -60,9 +60,17 @@ def upgrade() -> None:
         sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("connection_name", name=op.f("pk_email_mailbox_cursors")),
     )
+    op.create_table(
+        "email_handovers",
+        sa.Column("message_id", sa.Uuid(), nullable=False),
+        sa.Column("connection_name", sa.String(length=64), nullable=False),
+        sa.Column("handed_at", UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("message_id", name=op.f("pk_email_handovers")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("email_handovers")
     op.drop_table("email_mailbox_cursors")
     op.drop_table("email_suppressions")
     op.drop_table("outreach_mailbox_days")

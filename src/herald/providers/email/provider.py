@@ -15,13 +15,15 @@ from collections.abc import Iterator, Sequence
 import aiosmtplib
 import structlog
 
+from herald.kit.clock import Clock, SystemClock
+from herald.kit.db import Database
 from herald.providers.base import (
     ReceiptSink,
     Submission,
     SubmitOutcome,
     SubmitResult,
 )
-from herald.providers.email import mime
+from herald.providers.email import mime, repository
 from herald.providers.email.mailbox import Mailbox
 
 log = structlog.get_logger(__name__)
@@ -31,9 +33,19 @@ TEMPORARY_RETRY_SECONDS = 60.0
 
 
 class EmailProvider:
-    def __init__(self, mailbox: Mailbox, public_url: str, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        mailbox: Mailbox,
+        public_url: str,
+        db: Database | None = None,
+        clock: Clock | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        """Without `db`, no handover is recorded: an email whose answer was lost may be
+        sent again (the benchmark's bare mode)."""
         self.name = mailbox.name
         self.config = mailbox
+        self._db, self._clock = db, clock or SystemClock()
         self._public_url = public_url.rstrip("/")
         self._timeout = timeout
         self._loop = asyncio.new_event_loop()
@@ -69,15 +81,50 @@ class EmailProvider:
         return f"{self._public_url}/email/unsubscribe/{submission.message_id}/{token}"
 
     async def _send_group(self, group: Sequence[Submission]) -> list[SubmitResult]:
+        results = self._already_handed_over(group)
+        done = {r.message_id for r in results}
         smtp = await self._connected()
-        results = []
         for submission in group:
+            if submission.message_id in done:
+                continue
+            self._handover(submission, record=True)
             try:
-                results.append(await self._send(smtp, submission))
+                result = await self._send(smtp, submission)
             except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPConnectError, OSError):
+                # Lost before an answer: whether the server took it is unknown, so it
+                # counts as handed over (answered on the next attempt, never sent again).
                 await self._close()
-                break  # what is left is not known to be sent: dispatch tries it again
+                break
+            if result.outcome is not SubmitOutcome.ACCEPTED:
+                self._handover(submission, record=False)
+            results.append(result)
         return results
+
+    def _already_handed_over(self, group: Sequence[Submission]) -> list[SubmitResult]:
+        """Emails of an earlier attempt whose answer was lost: taken as sent."""
+        retried = [s.message_id for s in group if s.attempt > 1]
+        if self._db is None or not retried:
+            return []
+        with self._db.reading() as session:
+            handed = repository.handed_over(session, retried)
+        for id in handed:
+            log.warning("email.not_handed_over_again", mailbox=self.name, message_id=str(id))
+        return [
+            SubmitResult.accepted(s.message_id, s.payload["message_id_header"])
+            for s in group
+            if s.message_id in handed
+        ]
+
+    def _handover(self, submission: Submission, record: bool) -> None:
+        if self._db is None:
+            return
+        with self._db.transaction() as session:
+            if record:
+                repository.record_handover(
+                    session, submission.message_id, self.name, self._clock.now()
+                )
+            else:
+                repository.forget_handover(session, submission.message_id)
 
     async def _send(self, smtp: aiosmtplib.SMTP, submission: Submission) -> SubmitResult:
         payload = submission.payload
@@ -100,7 +147,11 @@ class EmailProvider:
 
     async def _connected(self) -> aiosmtplib.SMTP:
         if self._smtp is not None and self._smtp.is_connected:
-            return self._smtp
+            try:  # servers drop idle connections: find out before handing anything over
+                await self._smtp.noop()
+                return self._smtp
+            except (aiosmtplib.SMTPException, OSError):
+                await self._close()
         box = self.config
         smtp = aiosmtplib.SMTP(
             hostname=box.smtp_host,

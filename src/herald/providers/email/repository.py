@@ -1,12 +1,16 @@
-"""The email provider's own table: each mailbox's IMAP read position."""
+"""The email provider's own tables: each mailbox's IMAP read position, the emails
+handed to SMTP."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from herald.providers.email.models import MailboxCursor
+from herald.providers.email.models import EmailHandover, MailboxCursor
 
 
 def cursor(session: Session, connection_name: str) -> MailboxCursor | None:
@@ -29,3 +33,20 @@ def advance(
     else:
         row.uid_validity, row.last_uid, row.updated_at = uid_validity, last_uid, now
     session.flush()
+
+
+def handed_over(session: Session, message_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    if not message_ids:
+        return set()
+    stmt = select(EmailHandover.message_id).where(EmailHandover.message_id.in_(message_ids))
+    return set(session.scalars(stmt))
+
+
+def record_handover(session: Session, message_id: uuid.UUID, name: str, now: datetime) -> None:
+    session.add(EmailHandover(message_id=message_id, connection_name=name, handed_at=now))
+    session.flush()
+
+
+def forget_handover(session: Session, message_id: uuid.UUID) -> None:
+    """The SMTP server refused it for sure: it may be handed over again."""
+    session.execute(delete(EmailHandover).where(EmailHandover.message_id == message_id))

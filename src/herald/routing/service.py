@@ -163,6 +163,10 @@ def update_connection(
     row = repository.get_connection(session, name)
     if row is None:
         raise NotFound(f"No connection named {name}.")
+    if row.type != "smpp":
+        raise ValidationFailed(
+            {"type": f"A {row.type} connection is changed by removing and adding it again."}
+        )
     unknown = set(changes) - set(_CHANGEABLE)
     if unknown:
         raise ValidationFailed({field: "Cannot be changed." for field in sorted(unknown)})

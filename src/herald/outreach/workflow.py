@@ -75,7 +75,8 @@ class SendStep(Shape):
     type: Literal["send"]
     channel: str = "SMS"
     templates: dict[Language, str] = Field(min_length=1)
-    subjects: dict[Language, str] | None = None
+    # Shown only on the steps that have them (an SMS step reads as it always did).
+    subjects: dict[Language, str] | None = Field(default=None, exclude_if=lambda v: v is None)
 
     @field_validator("channel")
     @classmethod

@@ -43,7 +43,6 @@ def campaign_out(campaign: OutreachCampaign, selected: int) -> CampaignOut:
         updated_at=isoformat(campaign.updated_at) or "",
         started_at=isoformat(campaign.started_at),
         rate_limited_until=isoformat(campaign.rate_limited_until),
-        mailboxes=campaign.mailboxes,
     )
 
 

@@ -62,7 +62,6 @@ class CampaignOut(Shape):
     updated_at: str
     started_at: str | None
     rate_limited_until: str | None
-    mailboxes: list[str] | None = None
 
 
 class CampaignIn(Input):

@@ -165,7 +165,15 @@ def list_connections(as_json: Json = False) -> None:
 
     with transaction() as session:
         rows = [_connection(c) for c in routing.list_connections(session)]
-    emit_rows(rows, as_json, "Carrier connections")
+    if as_json:
+        emit_rows(rows, as_json, "")
+        return
+    mailboxes = [row for row in rows if row["type"] == "email"]
+    carriers = [row for row in rows if row["type"] != "email"]
+    if carriers or not mailboxes:
+        emit_rows(carriers, as_json, "Carrier connections")
+    if mailboxes:
+        emit_rows(mailboxes, as_json, "Mailboxes")
 
 
 @connection_app.command("remove")

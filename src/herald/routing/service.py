@@ -165,7 +165,7 @@ def update_connection(
         raise NotFound(f"No connection named {name}.")
     if row.type != "smpp":
         raise ValidationFailed(
-            {"type": f"A {row.type} connection is changed by removing and adding it again."}
+            {"type": f"A connection of type {row.type} is changed by removing and adding it again."}
         )
     unknown = set(changes) - set(_CHANGEABLE)
     if unknown:

@@ -24,6 +24,7 @@ def add_mailbox(
     name: str = MAILBOX,
     daily_cap: int | None = None,
     address: str = USER,
+    **settings: object,
 ) -> Mailbox:
     """Store the mailbox as `herald connection add --type email` does, then open it."""
     box = Mailbox(
@@ -44,7 +45,8 @@ def add_mailbox(
         dkim_key=key.private_pem if key else None,
     )
     if dovecot is not None:
-        box = Mailbox(**{**box.settings(), "name": name, "username": USER, "password": PASSWORD})
+        settings.update(username=USER, password=PASSWORD)
+    box = Mailbox(**{**box.settings(), "name": name, **settings})  # type: ignore[arg-type]
     container = herald.container
     with container.db.transaction() as session:
         routing.add_mailbox(session, container.clock, box)

@@ -145,3 +145,29 @@ def test_a_lead_without_an_email_address_fails_the_step(
 
 def _body(desk: Desk, workflow: dict[str, Any], **fields: Any) -> dict[str, Any]:
     return {"name": "x", "senderId": desk.tenant.remitter_id, "workflow": workflow, **fields}
+
+
+def test_a_mailbox_sends_within_its_sending_hours_a_little_after_they_open(
+    still: RunningHerald, smtp: SmtpReceiver, clock: ManualClock
+) -> None:
+    add_mailbox(still, smtp, None, None, sending_hours="09:00-17:00", time_zone="Europe/Lisbon")
+    add_mailbox(
+        still, smtp, None, None, name="jittery", jitter_seconds=120, address="j@herald.test"
+    )
+    desk = open_desk(still)
+    desk.start_with(ONE_EMAIL, _leads(desk, 1), mailboxes=["sales-1"])
+    desk.run()
+    assert smtp.received == []  # 08:00 in Lisbon (UTC in January): not yet
+
+    clock.advance(minutes=59)
+    desk.run()
+    assert smtp.received == []
+    clock.advance(minutes=1)
+    desk.run()
+    assert len(smtp.received) == 1
+
+    desk.start_with(ONE_EMAIL, _leads(desk, 1), mailboxes=["jittery"])
+    desk.run()
+    clock.advance(seconds=120)
+    desk.run()
+    assert len(smtp.received) == 2  # due within the jitter, never later

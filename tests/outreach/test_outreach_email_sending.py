@@ -171,3 +171,28 @@ def test_a_mailbox_sends_within_its_sending_hours_a_little_after_they_open(
     clock.advance(seconds=120)
     desk.run()
     assert len(smtp.received) == 2  # due within the jitter, never later
+
+
+def test_the_unsubscribe_link_needs_its_token_and_a_get_only_shows_the_button(
+    still: RunningHerald, smtp: SmtpReceiver
+) -> None:
+    add_mailbox(still, smtp, None, None)
+    desk = open_desk(still)
+    campaign_id = desk.start_with(ONE_EMAIL, _leads(desk, 1), mailboxes=["sales-1"])
+    desk.run()
+    link = smtp.received[0].header("List-Unsubscribe").strip("<>")
+    path = "/" + link.split("/", 3)[3]
+
+    page = still.client.get(path)
+    assert page.status_code == 200 and '<form method="post">' in page.text
+    forged = path.rsplit("/", 1)[0] + "/not-the-token"
+    assert still.client.post(forged).status_code == 404
+    assert still.client.post("/email/unsubscribe/not-an-id/x").status_code == 404
+    assert desk.progress(campaign_id)[0]["state"] == "completed"  # nothing changed
+
+    assert still.client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    assert still.client.post(path, data={"List-Unsubscribe": "One-Click"}).status_code == 200
+    again = desk.start_with(ONE_EMAIL, _leads(desk, 1), mailboxes=["sales-1"])
+    desk.run()
+    assert desk.progress(again)[0]["state"] == "opted_out"
+    assert len(smtp.received) == 1

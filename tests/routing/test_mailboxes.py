@@ -72,6 +72,9 @@ def test_an_operator_adds_a_mailbox_with_a_dkim_key(cli: CliRunner, tmp_path: Pa
         mailbox = routing.mailboxes(session)["sales-1"]
     assert mailbox.password == "a long mailbox password"
     assert mailbox.dkim_key is not None and "PRIVATE KEY" in mailbox.dkim_key
+    changed = cli.invoke(app, ["connection", "update", "sales-1", "--tps", "5"])
+    assert changed.exit_code == 1
+    assert "removing and adding it again" in changed.stderr
 
 
 def test_a_mailbox_with_impossible_settings_is_refused_with_every_reason(

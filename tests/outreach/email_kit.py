@@ -9,7 +9,7 @@ from email.utils import formatdate
 
 from herald.providers.email.mailbox import Mailbox
 from herald.routing import service as routing
-from mail_servers import DkimKey, Dovecot, SmtpReceiver
+from mail_servers import DkimKey, Dovecot, Postfix, SmtpReceiver
 from support import RunningHerald
 
 MAILBOX = "sales-1"
@@ -18,7 +18,7 @@ USER, PASSWORD = "sales@herald.test", "secret"
 
 def add_mailbox(
     herald: RunningHerald,
-    smtp: SmtpReceiver,
+    smtp: SmtpReceiver | Postfix,
     dovecot: Dovecot | None,
     key: DkimKey | None,
     name: str = MAILBOX,

@@ -6,22 +6,26 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from email import message_from_bytes
+from email.policy import default
 from typing import Any
 from urllib.parse import urlsplit
 
+import dkim
 import pytest
 
 from herald.kit.clock import ManualClock
-from mail_servers import DkimKey, Dovecot, SmtpReceiver
+from mail_servers import DkimKey, Dovecot, Postfix, SmtpReceiver
 from outreach.email_kit import (
     MAILBOX,
+    USER,
     add_mailbox,
     delivery_failure,
     read_mailboxes,
     reply_to,
 )
 from outreach_kit import MONDAY_8AM, Desk, open_desk
-from support import HeraldFactory, RunningHerald
+from support import HeraldFactory, RunningHerald, wait_until
 
 pytestmark = pytest.mark.skipif(not Dovecot.available(), reason="needs Debian's dovecot-imapd")
 
@@ -173,3 +177,48 @@ def _address(herald: RunningHerald, message: dict[str, Any]) -> str | None:
     with herald.container.db.reading() as session:
         row = session.get(Message, uuid.UUID(message["id"]))
         return row.address if row else None
+
+
+@pytest.mark.skipif(not Postfix.available(), reason="needs Debian's postfix (and root)")
+def test_through_postfix_and_dovecot_a_real_bounce_stops_the_lead_and_dkim_verifies_at_the_inbox(
+    still: RunningHerald, key: DkimKey, clock: ManualClock
+) -> None:
+    people = [email for name, (_, email) in LEADS.items() if name != "bounces"]
+    with (
+        Dovecot.running("sales@herald.test", "secret", people) as dovecot,
+        Postfix.running(dovecot.lmtp_port) as postfix,
+    ):
+        add_mailbox(still, postfix, dovecot, key)
+        desk = open_desk(still)
+        leads = _leads(desk)
+        campaign_id = desk.start_with(THREE_EMAILS, list(leads.values()), mailboxes=[MAILBOX])
+        desk.run()
+
+        first = {
+            email: wait_until(lambda e=email: dovecot.inbox(e), timeout=60) for email in people
+        }
+        assert all(len(mails) == 1 for mails in first.values())
+        assert all(dkim.verify(mails[0], dnsfunc=key.dns) for mails in first.values())
+        # Postfix could not deliver to nobody@example.com: its own DSN reaches our mailbox.
+        wait_until(lambda: b"report-type=delivery-status" in b"".join(dovecot.inbox(USER)), 60)
+
+        reply = message_from_bytes(first["reply@example.com"][0], policy=default)
+        dovecot.deliver(reply_to(reply, "reply@example.com", "Yes, call me."))
+        unsubscribe = message_from_bytes(first["leave@example.com"][0], policy=default)
+        link = str(unsubscribe["List-Unsubscribe"]).strip("<>")
+        assert still.client.post(urlsplit(link).path).status_code == 200
+        assert read_mailboxes(still) == 2  # the DSN and the reply
+        for _ in range(2):
+            clock.advance(days=1, minutes=1)
+            desk.run()
+
+        wait_until(lambda: len(dovecot.inbox("away@example.com")) == 3, timeout=60)
+        states = _states(desk, campaign_id)
+        assert states[leads["replies"]] == "replied"
+        assert states[leads["away"]] == "completed"
+        assert states[leads["bounces"]] == "bounced"
+        assert states[leads["unsubscribes"]] == "opted_out"
+        for email in ("reply@example.com", "leave@example.com"):
+            assert len(dovecot.inbox(email)) == 1
+        bounced = [m for m in desk.sent() if _address(still, m) == "nobody@example.com"]
+        assert [(m["status"], m["error_code"]) for m in bounced] == [("FAILED", "5.1.1")]

@@ -8,6 +8,7 @@ import html
 import random
 import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -95,9 +96,17 @@ class EmailSends:
         self._threads: dict[uuid.UUID, dict[str, Any]] | None = None
         self._price: int | None = None
 
-    def prepare(self, enrollment_ids: list[uuid.UUID]) -> None:
-        """Read the threads of the leads of this batch that have sent email before."""
+    def prepare(
+        self, enrollment_ids: list[uuid.UUID], campaigns: Iterable[OutreachCampaign]
+    ) -> None:
+        """Read the threads of the leads of this batch that have sent email before, and lock
+        today's count of every mailbox this batch may use, all at once and in one order (so
+        that two workers never wait on each other in a circle)."""
         self._threads = repository.email_threads(self.session, enrollment_ids)
+        names = {thread["mailbox"] for thread in self._threads.values()}
+        names.update(name for campaign in campaigns for name in campaign.mailboxes or [])
+        if names:
+            self.quota.lock(sorted(names & set(self.mailboxes())))
 
     def mailboxes(self) -> dict[str, Mailbox]:
         if self._mailboxes is None:

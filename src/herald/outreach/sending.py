@@ -66,7 +66,7 @@ def record_turns(
     senders = {c.remitter_id for c in campaigns.values()}
     quota = pacing.SenderQuota(session, now, senders)
     writer = _Writer(session, clock, now, quota, operator_cap)
-    writer.email.prepare(list(held))
+    writer.email.prepare(list(held), campaigns.values())
     for enrollment_id, turn in turns.items():
         enrollment = held.get(enrollment_id)
         if enrollment is None:

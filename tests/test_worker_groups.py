@@ -25,7 +25,11 @@ def test_two_processes_with_different_work_finish_a_campaign_together(
     assert front.campaign(tenant, campaign_id)["data"]["messages"]["PENDING"] == 3  # no dispatch
 
     carrier = make_herald(worker_loops="dispatch")
-    assert {loop.name for loop in carrier.container.loops} == {"connections", "dispatch-1"}
+    assert {loop.name for loop in carrier.container.loops} == {
+        "connections",
+        "mailboxes",
+        "dispatch-1",
+    }
     assert carrier.container.runs_links
 
     def settled() -> bool:

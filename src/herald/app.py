@@ -30,6 +30,7 @@ from herald.api.caller import Credentials
 from herald.api.common import container, validation_failed
 from herald.api.contract import DialectErrors, ErrorModels, publish
 from herald.api.crash_guard import CrashGuard
+from herald.api.email.routes import router as email_router
 from herald.api.idempotency import IdempotencyMiddleware
 from herald.api.inputs import reject_nul
 from herald.api.methods import DocumentedMethods, allowed_methods
@@ -130,6 +131,7 @@ def create_app(
     app.include_router(accounts_router)
     app.include_router(voice_api.router)
     app.include_router(dashboard_router)
+    app.include_router(email_router)
     _add_error_handlers(app)
     _add_health(app)
     app.openapi = _published(app)  # type: ignore[method-assign]

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from sqlalchemy.orm import Session
+
 from herald.idempotency import service as idempotency
 from herald.inbound.keywords import Keywords
 from herald.inbound.service import inbound_sink
@@ -16,8 +18,11 @@ from herald.kit.clock import Clock, SystemClock
 from herald.kit.db import Database, create_engine_for
 from herald.kit.ratelimit import RateLimiter
 from herald.messaging import dispatch, expand, settle
+from herald.outreach import email_events
 from herald.outreach import tasks as outreach_tasks
 from herald.providers.base import Provider, Receipt
+from herald.providers.email.classify import Mail
+from herald.providers.email.inbox import MailSink
 from herald.providers.simulator import SimulatorProvider
 from herald.queue.worker import WorkerLoop
 from herald.routing.connections import Connections, route_loader
@@ -168,7 +173,14 @@ def connection_loops(container: Container) -> list[WorkerLoop]:
         connections.sync(container.router, container.receipts_sink)  # type: ignore[arg-type]
         return 0  # never "busy": look again after the refresh interval
 
-    return [WorkerLoop("connections", sync, container.settings.connection_refresh_seconds)]
+    def read_mailboxes() -> int:
+        connections.poll_mailboxes(container.router, container.receipts_sink)  # type: ignore[arg-type]
+        return 0  # look again after the poll interval
+
+    return [
+        WorkerLoop("connections", sync, container.settings.connection_refresh_seconds),
+        WorkerLoop("mailboxes", read_mailboxes, container.settings.email_poll_seconds),
+    ]
 
 
 def expansion_loops(container: Container) -> list[WorkerLoop]:
@@ -203,6 +215,15 @@ def dispatch_loops(container: Container) -> list[WorkerLoop]:
     ]
 
 
+def mail_sink(clock: Clock) -> MailSink:
+    """Replies and bounces read from the mailboxes go to outreach."""
+
+    def tell(session: Session, mailbox_name: str, mail: Mail) -> None:
+        email_events.on_mail(session, clock, mailbox_name, mail)
+
+    return tell
+
+
 def default_providers(settings: Settings, clock: Clock) -> dict[str, Provider]:
     simulator = SimulatorProvider(
         clock,
@@ -228,7 +249,7 @@ def build(
     db = Database(engine)
     providers = providers or default_providers(settings, clock)
     keywords = Keywords.from_settings(settings)
-    connections = Connections(settings, db, clock, inbound_sink(clock, keywords))
+    connections = Connections(settings, db, clock, inbound_sink(clock, keywords), mail_sink(clock))
     router = Router(
         {**providers, **connections.providers()},
         default=next(iter(providers)),

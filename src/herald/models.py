@@ -6,6 +6,7 @@ from herald.inbound import models as inbound_models
 from herald.kit.db import Base
 from herald.messaging import models as messaging_models
 from herald.outreach import models as outreach_models
+from herald.providers.email import models as email_models
 from herald.providers.smpp import models as smpp_models
 from herald.routing import models as routing_models
 from herald.tenancy import models as tenancy_models
@@ -15,6 +16,7 @@ from herald.webhooks import models as webhooks_models
 __all__ = [
     "Base",
     "billing_models",
+    "email_models",
     "idempotency_models",
     "inbound_models",
     "messaging_models",

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     worker_loops: str = "all"
     # How often a running Herald looks for added, removed or changed carrier connections.
     connection_refresh_seconds: float = 5.0
+    # Email: where people reach this Herald (the one-click unsubscribe link in each email;
+    # unset: http://HOST:PORT), and how often each mailbox's INBOX is read for replies and
+    # bounces.
+    public_url: str | None = None
+    email_poll_seconds: float = 30.0
     lease_seconds: float = 60.0
     idle_poll_seconds: float = 0.2
 
@@ -117,6 +122,10 @@ class Settings(BaseSettings):
     @property
     def worker_groups(self) -> frozenset[str]:
         return frozenset(_groups(self.worker_loops))
+
+    @property
+    def effective_public_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def effective_database_url(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -12,7 +13,8 @@ if TYPE_CHECKING:
     from herald.routing import service as routing
 
 connection_app = typer.Typer(
-    help="Carrier connections (SMPP). A running Herald applies changes within seconds.",
+    help="Carrier connections (SMPP) and mailboxes (email). A running Herald applies changes "
+    "within seconds.",
     no_args_is_help=True,
 )
 route_app = typer.Typer(
@@ -26,28 +28,87 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 @connection_app.command("add")
 def add_connection(
     name: Annotated[str, typer.Option(help="A name for the connection, e.g. unitel-1.")],
-    host: Annotated[str, typer.Option(help="The SMSC's host name or address.")],
-    port: Annotated[int, typer.Option(help="The SMSC's SMPP port.")],
-    system_id: Annotated[str, typer.Option("--system-id", help="SMPP account (system_id).")],
-    password: Annotated[str, typer.Option(help="SMPP password (at most 8 characters).")],
-    type_: Annotated[str, typer.Option("--type", help="Connection type.")] = "smpp",
+    type_: Annotated[str, typer.Option("--type", help="smpp, or email (a mailbox).")] = "smpp",
+    host: Annotated[str | None, typer.Option(help="SMPP: the SMSC's host.")] = None,
+    port: Annotated[int | None, typer.Option(help="SMPP: the SMSC's SMPP port.")] = None,
+    system_id: Annotated[str | None, typer.Option("--system-id", help="SMPP account.")] = None,
+    password: Annotated[
+        str | None, typer.Option(help="SMPP password (at most 8), or the mailbox's password.")
+    ] = None,
     system_type: Annotated[str, typer.Option("--system-type", help="SMPP system_type.")] = "",
-    tps: Annotated[int, typer.Option(help="submit_sm per second at most.")] = 50,
-    window: Annotated[int, typer.Option(help="submit_sm awaiting a response at most.")] = 10,
+    tps: Annotated[int, typer.Option(help="SMPP: submit_sm per second at most.")] = 50,
+    window: Annotated[int, typer.Option(help="SMPP: submit_sm awaiting a response.")] = 10,
     bind: Annotated[
-        str, typer.Option(help="transceiver, or transmitter+receiver (two binds).")
+        str, typer.Option(help="SMPP: transceiver, or transmitter+receiver (two binds).")
     ] = "transceiver",
+    smtp_host: Annotated[str | None, typer.Option("--smtp-host", help="Email: SMTP host.")] = None,
+    smtp_port: Annotated[int, typer.Option("--smtp-port", help="Email: SMTP port.")] = 587,
+    smtp_security: Annotated[
+        str, typer.Option("--smtp-security", help="Email: starttls, tls or none.")
+    ] = "starttls",
+    username: Annotated[str | None, typer.Option(help="Email: SMTP and IMAP login.")] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="Email: sender, e.g. 'Ana <ana@example.com>'.")
+    ] = None,
+    imap_host: Annotated[str | None, typer.Option("--imap-host", help="Email: IMAP host.")] = None,
+    imap_port: Annotated[int, typer.Option("--imap-port", help="Email: IMAP port.")] = 993,
+    imap_security: Annotated[
+        str, typer.Option("--imap-security", help="Email: tls, starttls or none.")
+    ] = "tls",
+    daily_cap: Annotated[
+        int | None, typer.Option("--daily-cap", help="Email: most emails per UTC day.")
+    ] = None,
+    sending_hours: Annotated[
+        str | None, typer.Option("--sending-hours", help="Email: e.g. 09:00-17:00.")
+    ] = None,
+    time_zone: Annotated[
+        str, typer.Option("--time-zone", help="Email: time zone of --sending-hours.")
+    ] = "UTC",
+    jitter: Annotated[
+        int, typer.Option("--jitter-seconds", help="Email: spread sends by up to this.")
+    ] = 60,
+    dkim_domain: Annotated[str | None, typer.Option("--dkim-domain", help="DKIM d=.")] = None,
+    dkim_selector: Annotated[str | None, typer.Option("--dkim-selector", help="DKIM s=.")] = None,
+    dkim_key_file: Annotated[
+        Path | None, typer.Option("--dkim-key-file", help="DKIM private key (PEM).")
+    ] = None,
     as_json: Json = False,
 ) -> None:
-    """Add an SMPP connection (a running Herald binds to it within seconds)."""
+    """Add an SMPP connection or a mailbox (a running Herald opens it within seconds)."""
     from herald.routing import service as routing
 
+    if type_.lower() == "email":
+        from herald.providers.email.mailbox import Mailbox
+
+        box = Mailbox(
+            name=name,
+            smtp_host=smtp_host or "",
+            smtp_port=smtp_port,
+            smtp_security=smtp_security.lower(),
+            username=username or "",
+            password=password or "",
+            from_address=from_ or "",
+            imap_host=imap_host or "",
+            imap_port=imap_port,
+            imap_security=imap_security.lower(),
+            daily_cap=daily_cap,
+            sending_hours=sending_hours,
+            time_zone=time_zone,
+            jitter_seconds=jitter,
+            dkim_domain=dkim_domain,
+            dkim_selector=dkim_selector,
+            dkim_key=dkim_key_file.read_text() if dkim_key_file else None,
+        )
+        with transaction() as session:
+            data = _connection(routing.add_mailbox(session, clock, box))
+        emit(data, as_json)
+        return
     spec = routing.ConnectionSpec(
         name=name,
-        host=host,
-        port=port,
-        system_id=system_id,
-        password=password,
+        host=host or "",
+        port=port or 0,
+        system_id=system_id or "",
+        password=password or "",
         type=type_.lower(),
         system_type=system_type,
         tps=tps,
@@ -104,7 +165,15 @@ def list_connections(as_json: Json = False) -> None:
 
     with transaction() as session:
         rows = [_connection(c) for c in routing.list_connections(session)]
-    emit_rows(rows, as_json, "Carrier connections")
+    if as_json:
+        emit_rows(rows, as_json, "")
+        return
+    mailboxes = [row for row in rows if row["type"] == "email"]
+    carriers = [row for row in rows if row["type"] != "email"]
+    if carriers or not mailboxes:
+        emit_rows(carriers, as_json, "Carrier connections")
+    if mailboxes:
+        emit_rows(mailboxes, as_json, "Mailboxes")
 
 
 @connection_app.command("remove")
@@ -120,6 +189,17 @@ def remove_connection(
 
 
 def _connection(row: routing.Connection) -> dict[str, object]:
+    if row.type == "email":
+        settings = row.settings or {}
+        return {
+            "name": row.name,
+            "type": row.type,
+            "from": settings.get("from_address"),
+            "smtp": f"{settings.get('smtp_host')}:{settings.get('smtp_port')}",
+            "imap": f"{settings.get('imap_host')}:{settings.get('imap_port')}",
+            "daily_cap": settings.get("daily_cap"),
+            "dkim": settings.get("dkim_domain") or "",
+        }
     return {
         "name": row.name,
         "type": row.type,

@@ -23,8 +23,9 @@ class InboundMessage(Base):
     organization_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organizations.id"), nullable=True
     )
-    from_number: Mapped[str] = mapped_column(String(32))  # E.164 when it parses as a number
-    to_number: Mapped[str] = mapped_column(String(32))  # our number or sender ID
+    # E.164 when it parses as a number; the sender's address for an email reply.
+    from_number: Mapped[str] = mapped_column(String(254))
+    to_number: Mapped[str] = mapped_column(String(254))  # our number, sender ID or mailbox
     content: Mapped[str] = mapped_column(Text)
     # What the message did: OPT_OUT or OPT_IN (a keyword), or None for a plain reply.
     action: Mapped[str | None] = mapped_column(String(16), nullable=True)
@@ -43,4 +44,19 @@ class Suppression(Base):
     e164: Mapped[str] = mapped_column(String(32), primary_key=True)
     reason: Mapped[str] = mapped_column(String(32))  # the keyword, or OPERATOR
     inbound_message_id: Mapped[uuid.UUID | None] = mapped_column(nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EmailSuppression(Base):
+    """An email address a tenant must not email: it unsubscribed (the one-click link) or
+    bounced (a delivery status notification, whose status code is kept)."""
+
+    __tablename__ = "email_suppressions"
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id"), primary_key=True
+    )
+    address: Mapped[str] = mapped_column(String(254), primary_key=True)  # lower case
+    reason: Mapped[str] = mapped_column(String(32))  # UNSUBSCRIBED or BOUNCED
+    status_code: Mapped[str | None] = mapped_column(String(16), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

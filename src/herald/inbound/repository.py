@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from herald.inbound.models import InboundMessage, Suppression
+from herald.inbound.models import EmailSuppression, InboundMessage, Suppression
 from herald.messaging.models import Message
 from herald.tenancy.models import Remitter
 
@@ -100,3 +100,23 @@ def suppressed_numbers(session: Session, organization_id: uuid.UUID) -> frozense
 def list_suppressions(session: Session, organization_id: uuid.UUID) -> list[Suppression]:
     stmt = select(Suppression).where(Suppression.organization_id == organization_id)
     return list(session.scalars(stmt.order_by(Suppression.created_at)))
+
+
+# -- email addresses ---------------------------------------------------------------------------
+
+
+def email_suppressions(session: Session, organization_id: uuid.UUID) -> dict[str, str]:
+    """address -> reason (UNSUBSCRIBED, BOUNCED) of a tenant."""
+    stmt = select(EmailSuppression.address, EmailSuppression.reason).where(
+        EmailSuppression.organization_id == organization_id
+    )
+    return {address: reason for address, reason in session.execute(stmt)}
+
+
+def add_email_suppression(session: Session, row: EmailSuppression) -> bool:
+    """False when the address was already suppressed (the first reason stays)."""
+    if session.get(EmailSuppression, (row.organization_id, row.address)) is not None:
+        return False
+    session.add(row)
+    session.flush()
+    return True

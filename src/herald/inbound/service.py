@@ -11,13 +11,14 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from herald.errors import ValidationFailed
 from herald.inbound import listeners, repository
 from herald.inbound.keywords import Action, Keywords
-from herald.inbound.models import InboundMessage, Suppression
+from herald.inbound.models import EmailSuppression, InboundMessage, Suppression
 from herald.inbound.repository import InboundFilter
 from herald.kit import metrics
 from herald.kit.clock import Clock
@@ -164,3 +165,59 @@ def inbound_sink(clock: Clock, keywords: Keywords) -> InboundSink:
             record_inbound(session, clock, keywords, item)
 
     return sink
+
+
+# -- email addresses ---------------------------------------------------------------------------
+
+UNSUBSCRIBED = "UNSUBSCRIBED"  # the one-click link (RFC 8058)
+BOUNCED = "BOUNCED"  # a delivery status notification said the address does not work
+
+
+def suppress_address(
+    session: Session,
+    clock: Clock,
+    organization_id: uuid.UUID,
+    address: str,
+    reason: str,
+    status_code: str | None = None,
+) -> bool:
+    """Email nothing more to `address`; False if it already was suppressed."""
+    row = EmailSuppression(
+        organization_id=organization_id,
+        address=address.lower(),
+        reason=reason,
+        status_code=status_code,
+        created_at=clock.now(),
+    )
+    return repository.add_email_suppression(session, row)
+
+
+def suppressed_addresses(session: Session, organization_id: uuid.UUID) -> dict[str, str]:
+    """The tenant's suppressed email addresses (lower case) and why."""
+    return repository.email_suppressions(session, organization_id)
+
+
+def record_email_reply(
+    session: Session,
+    organization_id: uuid.UUID,
+    from_address: str,
+    to_address: str,
+    text: str,
+    provider_name: str,
+    received_at: datetime,
+) -> InboundMessage:
+    """An email reply to one of the tenant's emails (matched by its thread headers, so no
+    keyword or ownership lookup applies: unsubscribing is the one-click link's job)."""
+    row = InboundMessage(
+        id=new_id(),
+        organization_id=organization_id,
+        from_number=from_address[:254],
+        to_number=to_address[:254],
+        content=text.replace("\x00", "\ufffd"),
+        action=None,
+        provider_name=provider_name,
+        received_at=received_at,
+    )
+    repository.add_inbound(session, row)
+    metrics.inbound_received.labels("reply").inc()
+    return row

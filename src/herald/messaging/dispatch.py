@@ -73,7 +73,7 @@ def _submission(row: Row[Any], senders: dict[uuid.UUID, str]) -> Submission:
         log.warning("dispatch.resubmit", message_id=str(row.id), attempt=row.attempts)
     return Submission(
         message_id=row.id,
-        destination=row.e164_format,
+        destination=row.address or row.e164_format,  # an email goes to its address
         sender=senders.get(row.remitter_id, ""),
         text=row.content,
         attempt=row.attempts,

@@ -111,6 +111,8 @@ class Message(Base):
     provider_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
     provider_message_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     e164_format: Mapped[str] = mapped_column(String(20))
+    # The email address of an EMAIL message (None on channels addressed by phone number).
+    address: Mapped[str | None] = mapped_column(String(254), nullable=True)
     content: Mapped[str] = mapped_column(Text)
     # What the channel needs beyond the text (a WhatsApp template, an email's subject and
     # thread headers); None for SMS. Handed to the provider as Submission.payload.

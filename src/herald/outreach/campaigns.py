@@ -15,7 +15,7 @@ from herald.kit.clock import Clock
 from herald.kit.ids import new_id
 from herald.messaging import control as messaging
 from herald.messaging.encoding import DEFAULT_MAX_SEGMENTS
-from herald.outreach import repository
+from herald.outreach import email_sends, repository
 from herald.outreach import workflow as workflows
 from herald.outreach.models import (
     AccountGroup,
@@ -43,6 +43,7 @@ class NewCampaign:
     auto_cancel_on_message_received: bool = True
     daily_send_cap: int | None = None
     workflow: Workflow | None = None
+    mailboxes: list[str] | None = None  # email connections EMAIL steps are sent from, in turn
     max_segments: int = DEFAULT_MAX_SEGMENTS
 
 
@@ -63,6 +64,8 @@ def create(
     approved_remitter(session, principal.organization_id, new.sender_id, "senderId")
     if new.workflow is not None:
         _check_workflow(new.workflow, new.outreach_language, new.max_segments)
+    if new.mailboxes:
+        email_sends.check_mailboxes(session, new.mailboxes)
     now = clock.now()
     campaign = OutreachCampaign(
         id=new_id(),
@@ -78,6 +81,7 @@ def create(
         outreach_language=new.outreach_language,
         workflow=new.workflow.stored() if new.workflow else dict(workflows.EMPTY),
         daily_send_cap=new.daily_send_cap,
+        mailboxes=list(dict.fromkeys(new.mailboxes)) if new.mailboxes else None,
         created_at=now,
         updated_at=now,
     )
@@ -211,6 +215,8 @@ def start(
     if steps is None:
         raise ValidationFailed({"workflow": "Set the workflow before starting the campaign."})
     _check_languages(steps, campaign.outreach_language)
+    if steps.uses("EMAIL") and not campaign.mailboxes:
+        raise ValidationFailed({"mailboxes": "Name the mailboxes the EMAIL steps are sent from."})
     if not repository.selected_counts(session, [campaign.id]):
         raise ValidationFailed({"leads": "Select at least one lead before starting."})
     now = clock.now()

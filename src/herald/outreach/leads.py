@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from email_validator import EmailNotValidError, validate_email
 from sqlalchemy.orm import Session
 
 from herald.errors import NotFound, ValidationFailed
@@ -133,12 +134,23 @@ def _clean(row: LeadInput, default_country: str | None) -> dict[str, Any]:
         "phone": phone,
         "first_name": _text(row.first_name, 100),
         "last_name": _text(row.last_name, 100),
-        "email": _text(row.email, 254),
+        "email": _email(row.email),
         "company": _text(row.company, 200),
         "language": language,
         "time_zone": row.time_zone,
         "fields": dict(row.fields),
     }
+
+
+def _email(value: str | None) -> str | None:
+    """The address as email-validator normalises it (syntax only: no DNS lookup)."""
+    text = _text(value, 254)
+    if text is None:
+        return None
+    try:
+        return validate_email(text, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(f"Not a valid email address: {exc}") from exc
 
 
 def _text(value: str | None, limit: int) -> str | None:

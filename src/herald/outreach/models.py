@@ -30,6 +30,7 @@ class EnrollmentState(enum.StrEnum):
     CANCELLED = "cancelled"  # the campaign was cancelled
     OPTED_OUT = "opted_out"  # the number is on the tenant's suppression list (STOP)
     FAILED = "failed"  # a step could not run for this lead (see `error_code`)
+    BOUNCED = "bounced"  # the lead's email address bounced (a delivery status notification)
 
 
 class Direction(enum.StrEnum):
@@ -101,6 +102,8 @@ class OutreachCampaign(Base):
     # The steps, as the workflow endpoint shows them (see workflow.py).
     workflow: Mapped[dict[str, Any]] = mapped_column(JSONType)
     daily_send_cap: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The email connections (mailboxes) EMAIL steps are sent from, in turn.
+    mailboxes: Mapped[list[str] | None] = mapped_column(JSONType, nullable=True)
     # Set while the campaign is paused by a sending cap; it resumes on its own then.
     rate_limited_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     status_note: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -171,5 +174,15 @@ class SenderDay(Base):
     __tablename__ = "outreach_sender_days"
 
     remitter_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("remitters.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    sent: Mapped[int] = mapped_column(Integer)
+
+
+class MailboxDay(Base):
+    """How many outreach emails a mailbox (an email connection) sent on one UTC day."""
+
+    __tablename__ = "outreach_mailbox_days"
+
+    connection_name: Mapped[str] = mapped_column(String(64), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     sent: Mapped[int] = mapped_column(Integer)

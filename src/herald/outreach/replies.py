@@ -25,20 +25,34 @@ def on_inbound(session: Session, clock: Clock, event: InboundEvent) -> None:
     if not lead_ids or repository.has_inbound(session, event.inbound_message_id):
         return  # not one of our leads, or a reply we were already told about
     repository.insert_entries(session, [_entry(event, lead_id) for lead_id in lead_ids])
-    stopping = repository.campaigns_of_leads(session, lead_ids, auto_cancel_only=True)
+    stop_leads(session, clock, lead_ids, EnrollmentState.REPLIED, "LEAD_REPLIED")
+
+
+def stop_leads(
+    session: Session,
+    clock: Clock,
+    lead_ids: list[uuid.UUID],
+    state: str,
+    reason: str,
+    *,
+    every_campaign: bool = False,
+) -> None:
+    """End these leads' sequences (in the campaigns that stop on replies, or in every
+    campaign: an address that bounced or unsubscribed) and cancel what is still queued."""
+    stopping = repository.campaigns_of_leads(session, lead_ids, auto_cancel_only=not every_campaign)
     if not stopping:
         return
     now = clock.now()
     repository.lock_campaigns(session, stopping)
     repository.stop_enrollments(
         session,
-        state=EnrollmentState.REPLIED,
+        state=state,
         now=now,
         lead_ids=lead_ids,
         campaign_ids=stopping,
     )
     unsent = repository.outbound_message_ids(session, lead_ids=lead_ids, campaign_ids=stopping)
-    messaging.cancel_unsent(session, clock, unsent, "LEAD_REPLIED")
+    messaging.cancel_unsent(session, clock, unsent, reason)
     repository.complete_campaigns(session, stopping, now)
 
 

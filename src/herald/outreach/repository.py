@@ -24,6 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from herald.kit.db import is_postgres
+from herald.messaging.models import Message
 from herald.outreach.models import (
     AccountGroup,
     AccountGroupAccess,
@@ -33,6 +34,7 @@ from herald.outreach.models import (
     Enrollment,
     EnrollmentState,
     Lead,
+    MailboxDay,
     OutreachCampaign,
     SenderDay,
 )
@@ -43,6 +45,8 @@ enrollments: Table = Enrollment.__table__  # type: ignore[assignment]
 leads: Table = Lead.__table__  # type: ignore[assignment]
 entries: Table = ConversationEntry.__table__  # type: ignore[assignment]
 sender_days: Table = SenderDay.__table__  # type: ignore[assignment]
+mailbox_days: Table = MailboxDay.__table__  # type: ignore[assignment]
+messages: Table = Message.__table__  # type: ignore[assignment]
 
 
 def add(session: Session, *rows: object) -> None:
@@ -525,3 +529,86 @@ def enrollment_funnel(session: Session, campaign_id: uuid.UUID) -> list[tuple[in
         .group_by(Enrollment.step_index, Enrollment.state)
     )
     return [(int(step), str(state), int(count)) for step, state, count in session.execute(stmt)]
+
+
+# -- email -----------------------------------------------------------------------------------
+
+
+def lock_mailbox_day(session: Session, connection_name: str, day: date) -> int:
+    """How many outreach emails the mailbox sent on `day`; locked until commit."""
+    dialect = postgresql if is_postgres(session) else sqlite
+    first = dialect.insert(mailbox_days).values(connection_name=connection_name, day=day, sent=0)
+    session.execute(first.on_conflict_do_nothing())
+    stmt = (
+        select(mailbox_days.c.sent)
+        .where(mailbox_days.c.connection_name == connection_name, mailbox_days.c.day == day)
+        .with_for_update()
+    )
+    return int(session.scalars(stmt).one())
+
+
+def set_mailbox_day(session: Session, connection_name: str, day: date, sent: int) -> None:
+    stmt = update(mailbox_days).where(
+        mailbox_days.c.connection_name == connection_name, mailbox_days.c.day == day
+    )
+    session.execute(stmt.values(sent=sent))
+
+
+def email_threads(
+    session: Session, enrollment_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, Any]]:
+    """The payload of the latest email each enrollment sent (the thread a follow-up joins)."""
+    if not enrollment_ids:
+        return {}
+    stmt = (
+        select(entries.c.enrollment_id, messages.c.payload)
+        .join(messages, messages.c.id == entries.c.message_id)
+        .where(
+            entries.c.enrollment_id.in_(enrollment_ids),
+            messages.c.channel_type == "EMAIL",
+        )
+        .order_by(entries.c.step_index)
+    )
+    return {row.enrollment_id: dict(row.payload or {}) for row in session.execute(stmt)}
+
+
+def email_by_reference(
+    session: Session, provider_name: str, references: Sequence[str]
+) -> Row[Any] | None:
+    """Our email (id, organization, lead, address) that one of these Message-IDs names."""
+    if not references:
+        return None
+    stmt = (
+        select(
+            messages.c.id,
+            messages.c.organization_id,
+            messages.c.contact_id.label("lead_id"),
+            messages.c.address,
+            messages.c.payload,
+        )
+        .where(
+            messages.c.provider_name == provider_name,
+            messages.c.provider_message_id.in_(list(references)),
+            messages.c.channel_type == "EMAIL",
+        )
+        .order_by(messages.c.id.desc())
+    )
+    return session.execute(stmt.limit(1)).first()  # type: ignore[return-value]
+
+
+def email_by_id(session: Session, message_id: uuid.UUID) -> Row[Any] | None:
+    stmt = select(
+        messages.c.id,
+        messages.c.organization_id,
+        messages.c.contact_id.label("lead_id"),
+        messages.c.address,
+        messages.c.payload,
+    ).where(messages.c.id == message_id, messages.c.channel_type == "EMAIL")
+    return session.execute(stmt).first()  # type: ignore[return-value]
+
+
+def leads_with_email(session: Session, organization_id: uuid.UUID, address: str) -> list[uuid.UUID]:
+    stmt = select(leads.c.id).where(
+        leads.c.organization_id == organization_id, func.lower(leads.c.email) == address.lower()
+    )
+    return list(session.scalars(stmt))

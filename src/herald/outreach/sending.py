@@ -21,7 +21,7 @@ from herald.kit.ids import new_id
 from herald.messaging import repository as messages
 from herald.messaging.accept import message_row
 from herald.messaging.plan import plan_recipients
-from herald.outreach import charging, pacing, repository
+from herald.outreach import charging, email_sends, pacing, repository
 from herald.outreach.models import (
     CampaignStatus,
     Direction,
@@ -66,6 +66,7 @@ def record_turns(
     senders = {c.remitter_id for c in campaigns.values()}
     quota = pacing.SenderQuota(session, now, senders)
     writer = _Writer(session, clock, now, quota, operator_cap)
+    writer.email.prepare(list(held), campaigns.values())
     for enrollment_id, turn in turns.items():
         enrollment = held.get(enrollment_id)
         if enrollment is None:
@@ -85,6 +86,7 @@ class _Pending:
     turn: Turn
     send: Send
     message: dict[str, Any]
+    mailbox: str | None = None  # EMAIL: the mailbox whose daily count it took
 
 
 class _Writer:
@@ -103,6 +105,7 @@ class _Writer:
         self.prices = PriceList.load(session, "SMS")
         self.detector = routing.detector(session)
         self.suppressed: dict[uuid.UUID, frozenset[str]] = {}
+        self.email = email_sends.EmailSends(session, now)
 
     def take(
         self, campaign: OutreachCampaign, enrollment: Enrollment, lead: Lead, turn: Turn
@@ -111,8 +114,29 @@ class _Writer:
             self.batch.released.append(enrollment.id)  # paused meanwhile: this step waits
         elif turn.send is None:
             self._progress(enrollment.id, turn)
+        elif turn.send.channel == "EMAIL":
+            self._admit_email(campaign, enrollment, lead, turn, turn.send)
         else:
             self._admit(campaign, enrollment, lead, turn, turn.send)
+
+    def _admit_email(
+        self,
+        campaign: OutreachCampaign,
+        enrollment: Enrollment,
+        lead: Lead,
+        turn: Turn,
+        send: Send,
+    ) -> None:
+        found = self.email.message(campaign, enrollment.id, lead, send)
+        if isinstance(found, email_sends.Refused):
+            if found.state is not None:
+                self._stop(enrollment.id, found.state, send.step_index, found.error_code)
+            else:
+                self._pause(campaign, found.pause_note or "", found.until)
+                self.batch.released.append(enrollment.id)
+            return
+        mailbox = found["payload"]["mailbox"]
+        self.pending.append(_Pending(campaign, enrollment, turn, send, found, mailbox))
 
     def _admit(
         self,
@@ -173,7 +197,10 @@ class _Writer:
         paid = charging.charge(self.session, self.clock, charges)
         for item in self.pending:
             if item.message["id"] not in paid:
-                self.quota.give_back(item.campaign.remitter_id)
+                if item.mailbox:
+                    self.email.quota.give_back(item.mailbox)
+                else:
+                    self.quota.give_back(item.campaign.remitter_id)
                 self._pause(item.campaign, NO_FUNDS_NOTE, None)
                 self.batch.released.append(item.enrollment.id)
                 continue
@@ -207,11 +234,15 @@ class _Writer:
     def flush(self) -> None:
         self.bill()
         self.session.flush()  # campaign pauses first: completion afterwards reads them
+        for row in self.batch.messages:  # one shape for the bulk insert, whatever the channel
+            row.setdefault("address", None)
+            row.setdefault("payload", None)
         messages.insert_messages(self.session, self.batch.messages)
         repository.insert_entries(self.session, self.batch.entries)
         repository.record_progress(self.session, self.batch.progress, self.now)
         repository.release(self.session, self.batch.released)
         self.quota.save()
+        self.email.quota.save()
 
 
 def _entry(

@@ -24,6 +24,7 @@ class Send:
     channel: str
     language: str
     text: str
+    subject: str | None = None  # EMAIL: the rendered subject (None: follow the thread's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,13 @@ def take_turn(
             return Turn(index, EnrollmentState.FAILED, None, exc.code)
         if step.channel == "SMS" and too_long(text, max_segments):
             return Turn(index, EnrollmentState.FAILED, None, "TOO_MANY_SEGMENTS")
-        send = Send(index, step.channel, language, text)
+        subject = None
+        if step.subjects:
+            source = step.subjects.get(language) or next(iter(step.subjects.values()))
+            try:
+                subject = render(source, context).replace("\n", " ")
+            except RenderFailed as exc:
+                return Turn(index, EnrollmentState.FAILED, None, exc.code)
+        send = Send(index, step.channel, language, text, subject)
         index += 1
     return Turn(index, EnrollmentState.COMPLETED, None, send=send)

@@ -25,7 +25,7 @@ from herald.outreach.templates import static_text, template_error
 
 MAX_STEPS = 20
 MAX_WAIT = timedelta(days=90)
-AVAILABLE_CHANNELS = ("SMS",)
+AVAILABLE_CHANNELS = ("SMS", "EMAIL")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 
 
@@ -68,16 +68,22 @@ class SendingHours(Shape):
 
 
 class SendStep(Shape):
+    """A send on a channel: SMS (the default), EMAIL (the templates are the plain-text
+    body, also sent as an HTML alternative; `subjects` per language, followed-up emails
+    reuse the first one's subject as "Re: ..."), WHATSAPP once that channel exists."""
+
     type: Literal["send"]
     channel: str = "SMS"
     templates: dict[Language, str] = Field(min_length=1)
+    # Shown only on the steps that have them (an SMS step reads as it always did).
+    subjects: dict[Language, str] | None = Field(default=None, exclude_if=lambda v: v is None)
 
     @field_validator("channel")
     @classmethod
     def _channel(cls, channel: str) -> str:
         channel = channel.upper()
         if channel == "WHATSAPP":
-            raise ValueError("The WHATSAPP channel is not available yet; use SMS.")
+            raise ValueError("The WHATSAPP channel is not available yet; use SMS or EMAIL.")
         if channel not in AVAILABLE_CHANNELS:
             raise ValueError(f"Unknown channel; available: {', '.join(AVAILABLE_CHANNELS)}.")
         return channel
@@ -94,6 +100,23 @@ class SendStep(Shape):
             if problem:
                 raise ValueError(f"The '{language}' template does not compile: {problem}")
         return templates
+
+    @field_validator("subjects")
+    @classmethod
+    def _subjects(cls, subjects: dict[str, str] | None) -> dict[str, str] | None:
+        for language, source in (subjects or {}).items():
+            if not source.strip() or len(source) > 500:
+                raise ValueError(f"The '{language}' subject is empty or over 500 characters.")
+            problem = template_error(source)
+            if problem:
+                raise ValueError(f"The '{language}' subject does not compile: {problem}")
+        return subjects
+
+    @model_validator(mode="after")
+    def _email_subjects(self) -> SendStep:
+        if self.channel != "EMAIL" and self.subjects:
+            raise ValueError("Only EMAIL steps have subjects.")
+        return self
 
 
 class WaitStep(Shape):
@@ -119,7 +142,15 @@ class Workflow(Shape):
     def _sends_something(self) -> Workflow:
         if not any(isinstance(step, SendStep) for step in self.steps):
             raise ValueError("A workflow needs at least one send step.")
+        first_email = next(
+            (s for s in self.steps if isinstance(s, SendStep) and s.channel == "EMAIL"), None
+        )
+        if first_email is not None and not first_email.subjects:
+            raise ValueError("The first EMAIL step needs subjects (one per language).")
         return self
+
+    def uses(self, channel: str) -> bool:
+        return any(isinstance(s, SendStep) and s.channel == channel for s in self.steps)
 
     def stored(self) -> dict[str, Any]:
         return self.model_dump(mode="json", by_alias=True, exclude_none=True)

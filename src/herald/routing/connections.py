@@ -12,6 +12,9 @@ from herald.kit.clock import Clock
 from herald.kit.db import Database
 from herald.messaging import settle
 from herald.providers.base import InboundSink, Provider, Receipt, ReceiptSink
+from herald.providers.email.inbox import Inbox, MailSink
+from herald.providers.email.mailbox import Mailbox
+from herald.providers.email.provider import EmailProvider
 from herald.providers.smpp import SmppConfig, SmppProvider
 from herald.routing import repository, service
 from herald.routing.models import Connection
@@ -41,29 +44,63 @@ def smpp_config(row: Connection, settings: Settings) -> SmppConfig:
     )
 
 
+Config = SmppConfig | Mailbox
+Opened = SmppProvider | EmailProvider
+
+
 class Connections:
-    """The SMPP connections of this process, kept in step with the connections table: one
-    added with `herald connection add` is opened within a few seconds, one removed is
-    unbound, one changed is re-opened with its new settings."""
+    """The SMPP connections and mailboxes of this process, kept in step with the connections
+    table: one added with `herald connection add` is opened within a few seconds, one
+    removed is closed, one changed is re-opened with its new settings."""
 
     def __init__(
-        self, settings: Settings, db: Database, clock: Clock, inbound: InboundSink | None
+        self,
+        settings: Settings,
+        db: Database,
+        clock: Clock,
+        inbound: InboundSink | None,
+        mail: MailSink | None = None,
     ) -> None:
         self._settings = settings
         self._db = db
         self._clock = clock
         self._inbound = inbound
+        self._mail = mail
 
     def _settlement(self, session: Session, receipts: Sequence[Receipt]) -> None:
         settle.apply_receipts(session, self._clock, receipts)
 
-    def wanted(self) -> dict[str, SmppConfig]:
+    def wanted(self) -> dict[str, Config]:
         with self._db.reading() as session:
             rows = repository.list_connections(session)
-        return {row.name: smpp_config(row, self._settings) for row in rows if row.type == "smpp"}
+        wanted: dict[str, Config] = {}
+        for row in rows:
+            if row.type == "smpp":
+                wanted[row.name] = smpp_config(row, self._settings)
+            elif row.type == "email":
+                wanted[row.name] = Mailbox.from_settings(row.name, row.settings or {})
+        return wanted
 
-    def build(self, config: SmppConfig) -> SmppProvider:
+    def build(self, config: Config) -> Opened:
+        if isinstance(config, Mailbox):
+            url = self._settings.effective_public_url
+            return EmailProvider(config, url, self._db, self._clock)
         return SmppProvider(config, self._db, self._clock, self._settlement, self._inbound)
+
+    def poll_mailboxes(self, router: Router, receipts: ReceiptSink) -> int:
+        """Read the replies and bounces that reached the open mailboxes; how many."""
+        if self._mail is None:
+            return 0
+        found = 0
+        for provider in list(router.providers.values()):
+            if not isinstance(provider, EmailProvider):
+                continue
+            inbox = Inbox(provider.config, self._db, self._clock, self._mail)
+            try:
+                found += inbox.poll(receipts)
+            except Exception:
+                log.exception("email.poll_failed", mailbox=provider.name)
+        return found
 
     def providers(self) -> dict[str, Provider]:
         """The connections as the table has them now (not started)."""
@@ -75,7 +112,7 @@ class Connections:
         running = {
             name: provider
             for name, provider in router.providers.items()
-            if isinstance(provider, SmppProvider)
+            if isinstance(provider, SmppProvider | EmailProvider)
         }
         changed = 0
         for name, provider in running.items():

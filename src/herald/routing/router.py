@@ -140,6 +140,10 @@ class Router:
         with self._lock:
             rules = self._rules
             providers = self.providers
+        if channel_type == "EMAIL":
+            # An email is bound to the mailbox it is written from (its From, its thread):
+            # `carrier` names that mailbox; until it is open here, the email waits.
+            return providers.get(carrier) or UnreadyProvider(carrier)
         if not rules and channel_type == "SMS":
             return providers[self.default]
         fallback: Provider | None = None

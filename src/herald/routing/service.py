@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from herald.errors import Conflict, NotFound, ValidationFailed
 from herald.kit.clock import Clock
 from herald.kit.ids import new_id
+from herald.providers.email.mailbox import Mailbox
 from herald.routing import repository
 from herald.routing.models import BindMode, CarrierPrefix, Connection, Route
 from herald.routing.numbers import CarrierDetector, carrier_code
@@ -21,7 +22,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 # Connections every Herald has without configuration; routes may point at them.
 BUILTIN_CONNECTIONS = frozenset({"SIMULATOR"})
-CONNECTION_TYPES = ("smpp",)
+CONNECTION_TYPES = ("smpp", "email")
 
 
 def detector(session: Session) -> CarrierDetector:
@@ -110,6 +111,47 @@ def add_connection(session: Session, clock: Clock, spec: ConnectionSpec) -> Conn
     return row
 
 
+def add_mailbox(session: Session, clock: Clock, mailbox: Mailbox) -> Connection:
+    """An email connection: its settings in `settings`, the SMPP columns left empty."""
+    errors = mailbox.problems()
+    if not _NAME.match(mailbox.name):
+        errors["name"] = "1-64 letters, digits, '.', '_' or '-'."
+    if errors:
+        raise ValidationFailed(errors)
+    if mailbox.name.upper() in BUILTIN_CONNECTIONS or repository.get_connection(
+        session, mailbox.name
+    ):
+        raise Conflict(f"A connection named {mailbox.name} already exists.")
+    now = clock.now()
+    row = Connection(
+        id=new_id(),
+        name=mailbox.name,
+        type="email",
+        host="",
+        port=0,
+        system_id="",
+        password="",
+        system_type="",
+        tps=0,
+        window=0,
+        bind_mode="",
+        settings=mailbox.settings(),
+        created_at=now,
+        updated_at=now,
+    )
+    repository.add(session, row)
+    return row
+
+
+def mailboxes(session: Session) -> dict[str, Mailbox]:
+    """Every email connection, by name."""
+    return {
+        row.name: Mailbox.from_settings(row.name, row.settings or {})
+        for row in repository.list_connections(session)
+        if row.type == "email"
+    }
+
+
 _CHANGEABLE = ("host", "port", "system_id", "password", "system_type", "tps", "window", "bind_mode")
 
 
@@ -121,6 +163,10 @@ def update_connection(
     row = repository.get_connection(session, name)
     if row is None:
         raise NotFound(f"No connection named {name}.")
+    if row.type != "smpp":
+        raise ValidationFailed(
+            {"type": f"A connection of type {row.type} is changed by removing and adding it again."}
+        )
     unknown = set(changes) - set(_CHANGEABLE)
     if unknown:
         raise ValidationFailed({field: "Cannot be changed." for field in sorted(unknown)})

@@ -65,6 +65,7 @@ def create_campaign(request: Request, body: CampaignIn, caller: CampaignsWrite) 
         auto_cancel_on_message_received=body.auto_cancel_on_message_received,
         daily_send_cap=body.daily_send_cap,
         workflow=body.workflow,
+        mailboxes=body.mailboxes,
         max_segments=app.settings.max_segments,
     )
     with app.db.transaction() as session:

@@ -77,6 +77,12 @@ class CampaignIn(Input):
         default=None, ge=1, description="Most messages the sender may send per UTC day."
     )
     workflow: Workflow | None = None
+    mailboxes: list[str] | None = Field(
+        default=None,
+        max_length=50,
+        description="Email connections (herald connection add --type email) that EMAIL "
+        "steps are sent from, in turn.",
+    )
 
 
 class SelectLeadsIn(Input):

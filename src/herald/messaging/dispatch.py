@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from herald.kit import metrics
 from herald.kit.clock import Clock
 from herald.kit.db import Database
-from herald.messaging import control, events, repository, settle, throttles
+from herald.messaging import control, events, parts, repository, settle, throttles
 from herald.messaging.models import MessageStatus
-from herald.providers.base import Provider, Submission, SubmitOutcome, SubmitResult
+from herald.providers.base import Provider, SentPart, Submission, SubmitOutcome, SubmitResult
 from herald.routing.router import Router
 from herald.tenancy import repository as tenancy
 
@@ -38,28 +38,28 @@ def dispatch_due(
     with db.reading() as session:
         idle = not repository.any_message_due(session, clock.now())
     if idle:
-        settle.adopt_stranded_orphans(db, clock)
+        settle.sweep_early_receipts(db, clock)
         return 0
     with db.transaction() as session:
         rows = repository.claim_messages(session, owner, clock.now(), lease, limit)
         senders = _sender_names(session, rows)
+        sent = parts.sent_parts(session, [r.id for r in rows if r.attempts > 1])
     if not rows:
-        settle.adopt_stranded_orphans(db, clock)
+        settle.sweep_early_receipts(db, clock)
         return 0
     batches: dict[str, list[Submission]] = defaultdict(list)
     providers: dict[str, Provider] = {}
-    campaigns: dict[uuid.UUID, uuid.UUID | None] = {}
+    claimed = {row.id: row for row in rows}
     for row in rows:
         provider = router.provider_for(
             row.e164_format, row.country_alpha2, row.channel_destination, row.channel_type
         )
         providers[provider.name] = provider
-        batches[provider.name].append(_submission(row, senders))
-        campaigns[row.id] = row.campaign_id
+        batches[provider.name].append(_submission(row, senders, sent.get(row.id, ())))
     for provider_name, submissions in batches.items():
         for results in _submit(providers[provider_name], submissions):
             with db.transaction() as session:
-                _record(session, clock, provider_name, results, owner, campaigns)
+                _record(session, clock, provider_name, results, owner, claimed)
     return len(rows)
 
 
@@ -68,9 +68,9 @@ def _sender_names(session: Session, rows: Sequence[Row[Any]]) -> dict[uuid.UUID,
     return {id: remitter.name for id, remitter in remitters.items()}
 
 
-def _submission(row: Row[Any], senders: dict[uuid.UUID, str]) -> Submission:
-    if row.attempts > 1:
-        log.warning("dispatch.resubmit", message_id=str(row.id), attempt=row.attempts)
+def _submission(
+    row: Row[Any], senders: dict[uuid.UUID, str], sent: tuple[SentPart, ...]
+) -> Submission:
     return Submission(
         message_id=row.id,
         destination=row.e164_format,
@@ -79,6 +79,7 @@ def _submission(row: Row[Any], senders: dict[uuid.UUID, str]) -> Submission:
         attempt=row.attempts,
         channel_type=row.channel_type,
         payload=row.payload or {},
+        sent_parts=sent,
     )
 
 
@@ -116,10 +117,14 @@ def _record(
     provider_name: str,
     results: list[SubmitResult],
     owner: str,
-    campaigns: dict[uuid.UUID, uuid.UUID | None],
+    claimed: dict[uuid.UUID, Row[Any]],
 ) -> None:
-    repository.serialize_receipts(session, provider_name)  # first: see settle._apply
+    """One group of answers in one transaction: the parts the carrier took, the messages
+    it took whole (SENT), the receipts that came before their parts, refusals and retries."""
+    repository.serialize_receipts(session, provider_name)  # first: see its docstring
     now = clock.now()
+    segments = {r.message_id: claimed[r.message_id].segments for r in results}
+    recorded = parts.record(session, provider_name, results, segments, now)
     accepted = {
         r.provider_message_id: r.message_id
         for r in results
@@ -129,7 +134,7 @@ def _record(
         session, [(id, provider_name, ref) for ref, id in accepted.items()], owner, now
     )
     events.messages_sent(session, now, accepted)
-    settle.adopt_orphans(session, clock, provider_name, accepted)
+    settle.match_early_receipts(session, clock, provider_name, recorded)
     settle.finish(
         session,
         clock,
@@ -144,8 +149,8 @@ def _record(
         delay = r.retry_after_seconds or DEFAULT_RETRY_SECONDS
         repository.postpone(session, [r.message_id], now + timedelta(seconds=delay), owner)
     _report_throttling(session, clock, provider_name, retry)
-    touched = {campaigns[r.message_id] for r in results}
-    control.reapply_stops(session, clock, {campaigns[r.message_id] for r in retry})
+    touched = {claimed[r.message_id].campaign_id for r in results}
+    control.reapply_stops(session, clock, {claimed[r.message_id].campaign_id for r in retry})
     settle.complete_finished(session, touched, now)
 
 

@@ -3,15 +3,11 @@ step with it while Herald runs, and the route loader the Router reads."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import structlog
-from sqlalchemy.orm import Session
 
 from herald.kit.clock import Clock
 from herald.kit.db import Database
-from herald.messaging import settle
-from herald.providers.base import InboundSink, Provider, Receipt, ReceiptSink
+from herald.providers.base import InboundSink, Provider, ReceiptSink
 from herald.providers.smpp import SmppConfig, SmppProvider
 from herald.routing import repository, service
 from herald.routing.models import Connection
@@ -54,16 +50,13 @@ class Connections:
         self._clock = clock
         self._inbound = inbound
 
-    def _settlement(self, session: Session, receipts: Sequence[Receipt]) -> None:
-        settle.apply_receipts(session, self._clock, receipts)
-
     def wanted(self) -> dict[str, SmppConfig]:
         with self._db.reading() as session:
             rows = repository.list_connections(session)
         return {row.name: smpp_config(row, self._settings) for row in rows if row.type == "smpp"}
 
     def build(self, config: SmppConfig) -> SmppProvider:
-        return SmppProvider(config, self._db, self._clock, self._settlement, self._inbound)
+        return SmppProvider(config, self._db, self._clock, self._inbound)
 
     def providers(self) -> dict[str, Provider]:
         """The connections as the table has them now (not started)."""

@@ -13,9 +13,9 @@ from herald.api.common import container
 from herald.errors import HeraldError
 from herald.kit.ids import parse_v7
 from herald.messaging import control, queries
+from herald.messaging import parts as message_parts
 from herald.messaging.models import CampaignStatus
 from herald.messaging.repository import MessageFilter
-from herald.providers.smpp import parts as smpp_parts
 from herald.tenancy import service as tenancy
 from herald.tenancy.service import Principal
 from herald.web import live
@@ -87,7 +87,7 @@ def campaign_detail(request: Request, campaign_id: str) -> Response:
                 limit=50,
             )
             context["messages"] = found
-            context["resent"] = smpp_parts.resends(session, [m.id for m in found])
+            context["resent"] = message_parts.resends(session, [m.id for m in found])
     context["live_url"] = f"/dashboard/campaigns/{id}/events"
     return page(request, "campaign.html", context, principal=principal)
 

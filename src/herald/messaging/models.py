@@ -89,8 +89,6 @@ class Campaign(Base):
 class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
-        # Dispatch claims PENDING rows by due time; only rows with a due time are runnable.
-        Index("ix_messages_work", "status", "due_at"),
         Index("ix_messages_org_id", "organization_id", "id"),
         Index("ix_messages_campaign_status", "campaign_id", "status"),
         Index("ix_messages_provider_ref", "provider_name", "provider_message_id"),
@@ -130,6 +128,18 @@ class Message(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# Dispatch claims PENDING rows in this order (queue.claim): the index hands them over in
+# order, so that a claim reads `limit` rows whatever the backlog (no sort of every pending
+# row). Only rows with a due time are runnable.
+Index(
+    "ix_messages_due",
+    Message.status,
+    Message.priority.desc(),
+    Message.due_at,
+    Message.id,
+)
 
 
 class DropReason(enum.StrEnum):

@@ -8,7 +8,7 @@ attempt number, so that providers can recognise (or count) the repeat.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
@@ -56,10 +56,16 @@ def dispatch_due(
         )
         providers[provider.name] = provider
         batches[provider.name].append(_submission(row, senders, sent.get(row.id, ())))
+    # A campaign can complete only once none of its messages in this batch waits for an
+    # answer: its completion is checked with the group that answers the last of them.
+    waiting = Counter(row.campaign_id for row in rows)
     for provider_name, submissions in batches.items():
         for results in _submit(providers[provider_name], submissions):
+            waiting.subtract(claimed[r.message_id].campaign_id for r in results)
+            answered = {claimed[r.message_id].campaign_id for r in results}
+            last = {c for c in answered if waiting[c] <= 0}
             with db.transaction() as session:
-                _record(session, clock, provider_name, results, owner, claimed)
+                _record(session, clock, provider_name, results, owner, claimed, last)
     return len(rows)
 
 
@@ -118,6 +124,7 @@ def _record(
     results: list[SubmitResult],
     owner: str,
     claimed: dict[uuid.UUID, Row[Any]],
+    last: set[uuid.UUID | None],
 ) -> None:
     """One group of answers in one transaction: the parts the carrier took, the messages
     it took whole (SENT), the receipts that came before their parts, refusals and retries."""
@@ -149,9 +156,8 @@ def _record(
         delay = r.retry_after_seconds or DEFAULT_RETRY_SECONDS
         repository.postpone(session, [r.message_id], now + timedelta(seconds=delay), owner)
     _report_throttling(session, clock, provider_name, retry)
-    touched = {claimed[r.message_id].campaign_id for r in results}
     control.reapply_stops(session, clock, {claimed[r.message_id].campaign_id for r in retry})
-    settle.complete_finished(session, touched, now)
+    settle.complete_finished(session, last, now)
 
 
 def _report_throttling(

@@ -1,20 +1,15 @@
 """An SMPP 3.4 carrier connection (Herald as ESME), behind the Provider protocol.
 
 The SMPP session runs on an asyncio loop in a thread of its own. `submit` is called from a
-dispatch worker thread: it hands the batch to the loop and waits. On the loop, every part of
-every message waits for a slot in the window (submit_sm awaiting their response) and for the
-TPS limit, then goes out; the answers decide the message:
+dispatch worker thread: it hands the batch to the loop and yields the answers in groups as
+they arrive (dispatch records each group in one transaction before asking for the next).
+On the loop, every part of every message waits for a slot in the window and for the TPS
+limit, then goes out. The pieces, one job each:
 
-- every part accepted                   -> ACCEPTED under the carrier id of part 1
-- a part refused for good               -> REJECTED with the SMPP status as error code
-- a part throttled (RTHROTTLED/RMSGQFUL) -> the connection slows down; RETRY later. Parts
-                                           already accepted are stored and not sent again.
-- a part without answer (link dropped,  -> RETRY: the outcome is unknown, so the part is sent
-  response timed out)                      again when the link is back (at least once), and
-                                           that resend is counted (metric + resends column)
-
-Receipts and mobile-originated messages (deliver_sm) are stored in batches before they are
-acknowledged, so an SMSC whose deliver_sm got no answer sends it again: nothing is lost.
+- session.py  staying bound (bind, rebind with backoff, unbind)
+- window.py   window, rate, throttling pauses, and the answers awaiting their record
+- plans.py    which parts to send (resend planning) and a message's answer from its parts'
+- intake.py   receipts to the receipt sink, replies to the inbound sink, before acknowledging
 """
 
 from __future__ import annotations
@@ -23,11 +18,10 @@ import asyncio
 import contextlib
 import functools
 import queue
-import random
 import threading
 import time
 import uuid
-from collections.abc import Coroutine, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,36 +42,25 @@ from herald.providers.smpp import codec
 from herald.providers.smpp.addresses import destination_address, source_address
 from herald.providers.smpp.config import SmppConfig
 from herald.providers.smpp.intake import Intake
-from herald.providers.smpp.link import BindRefused, Credentials, Link, LinkClosed, Timers
+from herald.providers.smpp.link import Link, LinkClosed
 from herald.providers.smpp.plans import (
     IN_DOUBT,
     NOT_SENT,
-    THROTTLE_PAUSE_MAX,
-    THROTTLE_PAUSE_MIN,
     Answer,
     Plan,
     Resends,
     conclude,
 )
 from herald.providers.smpp.segments import Part
-from herald.providers.smpp.throughput import Throughput, throughput_for
+from herald.providers.smpp.session import Session
+from herald.providers.smpp.throughput import throughput_for
+from herald.providers.smpp.window import NotSent, Window
 
 log = structlog.get_logger(__name__)
 
 _DELIVERY_BATCH = 500
 # A group of answers closes this long after its first answer (or at half a window).
 _GROUP_SECONDS = 0.005
-
-
-class _NotSent(Exception):
-    """The part never left: no slot, no token or no link before the deadline."""
-
-
-async def _before(deadline: float, waiting: Coroutine[Any, Any, Any]) -> None:
-    try:
-        await asyncio.wait_for(waiting, max(0.0, deadline - asyncio.get_running_loop().time()))
-    except TimeoutError as exc:
-        raise _NotSent from exc
 
 
 @dataclass(slots=True)
@@ -106,15 +89,8 @@ class SmppProvider:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"smpp-{self.name}-db")
-        self._bound = False
+        self._session = Session(config, self._on_request)
         self._stopping = False
-        self._tx: Link | None = None
-        self._rx: Link | None = None
-        self._throttle_pause = 0.0
-        self._paused_until = 0.0
-        # Parts answered (or on the wire) whose answer is not recorded yet: a crash resends
-        # them, so a message starts only while they are fewer than a window.
-        self._unrecorded = 0
         # submit() calls under way: stop() lets them finish, so that parts already on the
         # wire are recorded (a connection closed while running is one an operator changed).
         self._submitting = 0
@@ -124,7 +100,7 @@ class SmppProvider:
 
     def start(self, receipts: ReceiptSink) -> None:
         self._intake.receipts = receipts
-        self._stopping = False
+        self._stopping = self._session.stopping = False
         ready = threading.Event()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
@@ -150,7 +126,7 @@ class SmppProvider:
                 lambda: self._submitting == 0,
                 timeout=self.config.submit_budget + self.config.response_timeout,
             )
-        self._stopping = True
+        self._stopping = self._session.stopping = True
         future = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
         try:
             future.result(timeout=5)
@@ -163,19 +139,15 @@ class SmppProvider:
 
     def is_available(self) -> bool:
         """Bound right now (the router fails over to another route when not)."""
-        return self._bound
+        return self._session.bound
 
     async def _main(self) -> None:
         self._submits = codec.SubmitEncoder()
-        self._window = asyncio.Semaphore(self.config.window)
-        self._throughput: Throughput = throughput_for(
-            self.name, self.config.tps, self.config.redis_url
-        )
-        self._bound_event = asyncio.Event()
+        throughput = throughput_for(self.name, self.config.tps, self.config.redis_url)
+        self._window = Window(self.name, self.config.window, throughput)
         self._deliveries: asyncio.Queue[tuple[Link, codec.Pdu]] = asyncio.Queue()
-        self._room = asyncio.Event()  # set when answers are recorded
         self._tasks = [
-            asyncio.create_task(self._stay_bound(), name=f"{self.name}:bind"),
+            asyncio.create_task(self._session.stay_bound(), name=f"{self.name}:bind"),
             asyncio.create_task(self._take_deliveries(), name=f"{self.name}:deliveries"),
             asyncio.create_task(self._purge_now_and_then(), name=f"{self.name}:purge"),
         ]
@@ -183,75 +155,7 @@ class SmppProvider:
     async def _shutdown(self) -> None:
         for task in getattr(self, "_tasks", []):
             task.cancel()
-        links = {link for link in (self._tx, self._rx) if link is not None}
-        await asyncio.gather(*(link.unbind() for link in links), return_exceptions=True)
-        self._set_bound(False)
-
-    # -- staying bound -----------------------------------------------------------------------
-
-    async def _stay_bound(self) -> None:
-        delay = self.config.reconnect_min
-        while not self._stopping:
-            try:
-                await self._bind()
-            except (OSError, TimeoutError, BindRefused, LinkClosed) as exc:
-                metrics.smpp_binds.labels(self.name, "failed").inc()
-                log.warning("smpp.bind_failed", connection=self.name, reason=str(exc) or repr(exc))
-            else:
-                metrics.smpp_binds.labels(self.name, "bound").inc()
-                log.info("smpp.bound", connection=self.name, mode=self.config.bind_mode)
-                delay = self.config.reconnect_min
-                self._set_bound(True)
-                await self._until_a_link_closes()
-                log.warning("smpp.unbound", connection=self.name)
-            self._set_bound(False)
-            for link in (self._tx, self._rx):
-                if link is not None:
-                    link.close()
-            if self._stopping:
-                return
-            # Back off with jitter so that many workers do not reconnect in step.
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, self.config.reconnect_max)
-
-    def _set_bound(self, bound: bool) -> None:
-        self._bound = bound
-        event: asyncio.Event | None = getattr(self, "_bound_event", None)  # set up by _main
-        if event is not None and bound:
-            event.set()
-        elif event is not None:
-            event.clear()
-        metrics.smpp_bound.labels(self.name).set(int(bound))
-
-    async def _bind(self) -> None:
-        config = self.config
-        credentials = Credentials(config.system_id, config.password, config.system_type)
-        timers = Timers(config.response_timeout, config.enquire_link)
-
-        async def open_link(command: str, label: str) -> Link:
-            return await Link.open(
-                config.host, config.port, command, credentials, self._on_request, timers, label
-            )
-
-        if config.bind_mode == "transmitter+receiver":
-            self._tx = await open_link("bind_transmitter", f"{self.name}:tx")
-            try:
-                self._rx = await open_link("bind_receiver", f"{self.name}:rx")
-            except BaseException:
-                self._tx.close()
-                raise
-        else:
-            self._tx = self._rx = await open_link("bind_transceiver", f"{self.name}:trx")
-
-    async def _until_a_link_closes(self) -> None:
-        waits = {
-            asyncio.ensure_future(link.closed.wait())
-            for link in {self._tx, self._rx}
-            if link is not None
-        }
-        _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        for waiting in pending:
-            waiting.cancel()
+        await self._session.unbind()
 
     # -- submitting (called from a dispatch thread) ------------------------------------------
 
@@ -320,19 +224,15 @@ class SmppProvider:
     async def _send_all(self, plans: list[Plan], call: _Call) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.config.submit_budget
-        if not self._bound:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(
-                    self._bound_event.wait(), min(1.0, self.config.submit_budget)
-                )
+        await self._session.wait_bound(min(1.0, self.config.submit_budget))
         # Parts go out in order, one coroutine for the whole batch (a task per message costs
         # more than the sending); the window keeps `window` of them in flight, and a message
         # starts only while fewer than a window of answers wait to be recorded.
         for plan in plans:
             try:
-                await self._wait_for_records(deadline)
+                await self._window.room(deadline)
                 await self._send_message(plan, deadline, call)
-            except _NotSent:
+            except NotSent:
                 plan.answers = [a or NOT_SENT for a in plan.answers]
             except Exception:
                 log.exception("smpp.send_failed", message_id=str(plan.message_id))
@@ -340,15 +240,9 @@ class SmppProvider:
                 plan.sending = False
                 self._maybe_conclude(plan, call)
 
-    async def _wait_for_records(self, deadline: float) -> None:
-        while self._unrecorded >= self.config.window:
-            self._room.clear()
-            await _before(deadline, self._room.wait())
-
     def _recorded(self, call: _Call, parts: int) -> None:
         call.released += parts
-        self._unrecorded -= parts
-        self._room.set()
+        self._window.recorded(parts)
 
     def _close(self, call: _Call) -> None:
         """A submit call ended: whatever of it was not recorded no longer holds room."""
@@ -359,7 +253,7 @@ class SmppProvider:
         for index, part in enumerate(plan.to_send):
             try:
                 future = await self._send_part(plan.submission, part, deadline)
-            except _NotSent:
+            except NotSent:
                 plan.answers[index] = NOT_SENT
                 continue
             except Exception:
@@ -370,7 +264,7 @@ class SmppProvider:
             plan.waiting += 1
             plan.wired += 1
             call.wired += 1
-            self._unrecorded += 1
+            self._window.wired()
             future.add_done_callback(functools.partial(self._on_answer, plan, index, call))
 
     def _on_answer(
@@ -392,7 +286,7 @@ class SmppProvider:
                 metrics.smpp_parts_resent.labels(self.name).inc()
         if resent:
             log.warning("smpp.parts_resent", message_id=str(plan.message_id), parts=len(resent))
-        result = conclude(plan, resent, self._throttle_pause)
+        result = conclude(plan, resent, self._window.throttle_pause)
         if result.outcome is SubmitOutcome.RETRY:
             self._resends.remember(plan)
         else:
@@ -402,53 +296,32 @@ class SmppProvider:
     async def _send_part(
         self, submission: Submission, part: Part, deadline: float
     ) -> asyncio.Future[codec.Pdu]:
-        await self._wait_out_throttling(deadline)
-        if self._window.locked():
-            await _before(deadline, self._window.acquire())
-        else:
-            await self._window.acquire()  # free: no waiting, no timer
+        await self._window.acquire(deadline)
+        link = self._session.tx
         try:
-            if not self._throughput.try_acquire():
-                await _before(deadline, self._throughput.acquire())
-            link = self._tx
-            if link is None or not self._bound:
-                raise _NotSent
+            if link is None or not self._session.bound:
+                raise NotSent
             pdu = self._submits.encode(
                 link.next_sequence(), **self._submit_fields(submission, part)
             )
             future = link.send_encoded(pdu)
-        except (_NotSent, LinkClosed) as exc:
+        except (NotSent, LinkClosed) as exc:
             self._window.release()
-            raise _NotSent from exc
+            raise NotSent from exc
         with contextlib.suppress(LinkClosed):
             await link.drain()  # a lost link fails the future: that part is in doubt
         return future
-
-    async def _wait_out_throttling(self, deadline: float) -> None:
-        loop = asyncio.get_running_loop()
-        while (pause := self._paused_until - loop.time()) > 0:
-            if loop.time() + pause > deadline:
-                raise _NotSent
-            await asyncio.sleep(pause)
 
     def _read_answer(self, future: asyncio.Future[codec.Pdu]) -> Answer:
         if future.cancelled() or future.exception() is not None:
             return IN_DOUBT  # it may or may not have reached the carrier
         response = future.result()
         if response.status == codec.ESME_ROK:
-            self._throttle_pause = 0.0
+            self._window.accepted()
             return Answer(carrier_id=response.text("message_id"))
         if response.status in codec.TEMPORARY_STATUSES:
-            self._slow_down()
+            self._window.throttled()
         return Answer(status=response.status)
-
-    def _slow_down(self) -> None:
-        metrics.smpp_throttled.labels(self.name).inc()
-        self._throttle_pause = min(
-            THROTTLE_PAUSE_MAX, max(THROTTLE_PAUSE_MIN, self._throttle_pause * 2)
-        )
-        loop = asyncio.get_running_loop()
-        self._paused_until = max(self._paused_until, loop.time() + self._throttle_pause)
 
     def _submit_fields(self, submission: Submission, part: Part) -> dict[str, Any]:
         source_ton, source_npi, source = source_address(submission.sender)

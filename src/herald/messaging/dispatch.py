@@ -20,7 +20,15 @@ from sqlalchemy.orm import Session
 from herald.kit import metrics
 from herald.kit.clock import Clock
 from herald.kit.db import Database
-from herald.messaging import control, events, parts, repository, settle, throttles
+from herald.messaging import (
+    campaign_status,
+    control,
+    events,
+    parts,
+    repository,
+    settle,
+    throttles,
+)
 from herald.messaging.models import MessageStatus
 from herald.providers.base import Provider, SentPart, Submission, SubmitOutcome, SubmitResult
 from herald.routing.router import Router
@@ -157,7 +165,7 @@ def _record(
         repository.postpone(session, [r.message_id], now + timedelta(seconds=delay), owner)
     _report_throttling(session, clock, provider_name, retry)
     control.reapply_stops(session, clock, {claimed[r.message_id].campaign_id for r in retry})
-    settle.complete_finished(session, last, now)
+    campaign_status.complete_finished(session, last, now)
 
 
 def _report_throttling(

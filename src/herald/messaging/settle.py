@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import structlog
@@ -198,12 +198,3 @@ def purge_early_receipts(db: Database, clock: Clock) -> int:
     if dropped:
         log.warning("settle.unmatched_receipts_dropped", count=dropped)
     return dropped
-
-
-def complete_finished(
-    session: Session, campaign_ids: Iterable[uuid.UUID | None], now: datetime
-) -> None:
-    completed = repository.complete_campaigns(
-        session, {c for c in campaign_ids if c is not None}, now
-    )
-    events.campaigns_changed(session, now, completed)

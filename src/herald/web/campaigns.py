@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from herald.api.common import container
 from herald.errors import HeraldError
 from herald.kit.ids import parse_v7
-from herald.messaging import control, queries
+from herald.messaging import campaign_status, control, queries
 from herald.messaging import parts as message_parts
 from herald.messaging.models import CampaignStatus
 from herald.messaging.repository import MessageFilter
@@ -29,13 +29,13 @@ FUNNEL = ("PENDING", "SENT", "DELIVERED", "UNDELIVERED", "FAILED", "EXPIRED", "R
 
 
 def allowed_actions(status: str) -> list[str]:
-    """What the campaign's state allows: the same rules control.py enforces."""
+    """What the campaign's state allows: the same rules campaign_status.py enforces."""
     actions = []
-    if status in control.PAUSABLE:
+    if status in campaign_status.PAUSABLE:
         actions.append("pause")
     if status == CampaignStatus.PAUSED:
         actions.append("resume")
-    if status in control.CANCELLABLE:
+    if status in campaign_status.CANCELLABLE:
         actions.append("cancel")
     return actions
 

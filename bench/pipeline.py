@@ -67,6 +67,7 @@ def run(args: argparse.Namespace, data_dir: Path, database_url: str | None) -> d
         **os.environ,
         "HERALD_DATA_DIR": str(data_dir),
         "HERALD_BATCH_RATE_LIMIT": "100000/minute",
+        "HERALD_WRITE_RATE_LIMIT": "100000/minute",
         "HERALD_SIMULATOR_SUBMIT_LATENCY_MS": str(args.submit_latency_ms),
         "HERALD_SIMULATOR_RECEIPT_DELAY_MS": str(args.receipt_delay_ms),
         "HERALD_LOG_FORMAT": "json",

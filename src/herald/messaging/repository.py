@@ -515,6 +515,11 @@ def take_stranded_receipts(
     return [(r.message_id, r.part_number, r.status, r.error_code) for r in kept.values()]
 
 
+def any_early_receipts_before(session: Session, before: datetime) -> bool:
+    stmt = select(early_receipts.c.id).where(early_receipts.c.received_at < before)
+    return session.execute(stmt.limit(1)).first() is not None
+
+
 def purge_early_receipts(session: Session, before: datetime) -> int:
     """Drop the receipts received before `before` (their part never showed up)."""
     stmt = delete(early_receipts).where(early_receipts.c.received_at < before)

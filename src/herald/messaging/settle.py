@@ -183,9 +183,14 @@ def sweep_early_receipts(db: Database, clock: Clock) -> int:
     """Run when dispatch is idle: apply early receipts whose part is recorded after all (a
     safety net; the receipts lock orders the two), and drop the week-old ones. Returns how
     many were applied."""
+    cutoff = clock.now() - EARLY_RECEIPT_KEPT
     with db.reading() as session:
-        if not repository.any_stranded_receipts(session):
-            return 0
+        stale = repository.any_early_receipts_before(session, cutoff)
+        stranded = repository.any_stranded_receipts(session)
+    if stale:
+        purge_early_receipts(db, clock)
+    if not stranded:
+        return 0
     with db.transaction() as session:
         updates = repository.take_stranded_receipts(session)
         settle_parts(session, clock, updates)

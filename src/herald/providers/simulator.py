@@ -24,6 +24,7 @@ import heapq
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -83,8 +84,9 @@ class SimulatorProvider:
         # Herald message ids whose receipt we owe, and those whose receipt went out within
         # `remember_seconds` (ref -> when), oldest first: what a resubmission may repeat.
         # Older ones are forgotten, so that memory stays flat however long the campaign.
-        self._owing: set[str] = set()
-        self._receipted: dict[str, float] = {}
+        # Keys are the ids as integers: half the memory of their text.
+        self._owing: set[int] = set()
+        self._receipted: dict[int, float] = {}
         self._owed: list[tuple[float, str, str, str]] = []  # (due, our id, destination, ref)
         self._journal_lines = 0
         self._sink: ReceiptSink | None = None
@@ -128,9 +130,10 @@ class SimulatorProvider:
         if item.destination.endswith(REJECTED_SUFFIX):
             return SubmitResult(item.message_id, SubmitOutcome.REJECTED, error_code="SIM_REJECTED")
         our_id = carrier_id(ref)
-        if ref in self._owing or ref in self._receipted:  # Herald lost our answer: same one
+        key = item.message_id.int
+        if key in self._owing or key in self._receipted:  # Herald lost our answer: same one
             return SubmitResult.accepted(item.message_id, our_id)
-        self._owing.add(ref)
+        self._owing.add(key)
         due = time.time() + self._receipt_delay
         heapq.heappush(self._owed, (due, our_id, item.destination, ref))
         lines.append({"op": "submit", "ref": ref, "id": our_id, "to": item.destination, "due": due})
@@ -179,8 +182,9 @@ class SimulatorProvider:
         now = time.time()
         with self._lock:
             for *_, ref in due:
-                self._owing.discard(ref)
-                self._receipted[ref] = now
+                key = uuid.UUID(ref).int
+                self._owing.discard(key)
+                self._receipted[key] = now
             self._forget_old(now)
             self._append_journal([{"op": "ack", "ref": ref, "at": now} for *_, ref in due])
 
@@ -223,8 +227,8 @@ class SimulatorProvider:
                 owed[ref] = (float(line["due"]), our_id, line["to"])
             elif line["op"] in ("ack", "seen"):
                 owed.pop(ref, None)
-                self._receipted[ref] = float(line.get("at", now))
-        self._owing = set(owed)
+                self._receipted[uuid.UUID(ref).int] = float(line.get("at", now))
+        self._owing = {uuid.UUID(ref).int for ref in owed}
         self._owed = [(due, our_id, to, ref) for ref, (due, our_id, to) in owed.items()]
         heapq.heapify(self._owed)
         self._receipted = dict(sorted(self._receipted.items(), key=lambda item: item[1]))
@@ -239,7 +243,10 @@ class SimulatorProvider:
         lines = [
             {"op": "submit", "ref": ref, "id": our_id, "to": to, "due": due}
             for due, our_id, to, ref in self._owed
-        ] + [{"op": "ack", "ref": ref, "at": at} for ref, at in self._receipted.items()]
+        ] + [
+            {"op": "ack", "ref": str(uuid.UUID(int=key)), "at": at}
+            for key, at in self._receipted.items()
+        ]
         tmp = path.with_suffix(".tmp")
         tmp.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
         tmp.replace(path)

@@ -59,8 +59,9 @@ from herald.providers.smpp.window import NotSent, Window
 log = structlog.get_logger(__name__)
 
 _DELIVERY_BATCH = 500
-# A group of answers closes this long after its first answer (or at half a window).
-_GROUP_SECONDS = 0.005
+# A group of answers closes this long after its first answer, or at half a window of parts
+# (fewer, larger transactions; the window bounds what a crash leaves ambiguous anyway).
+_GROUP_SECONDS = 0.05
 
 
 @dataclass(slots=True)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from herald.kit.clock import SystemClock
 from herald.kit.db import Database, create_engine_for
 from herald.messaging import queries
-from herald.providers.smpp.models import MessagePart
+from herald.messaging.models import MessagePart
 from herald.providers.smpp.smsc import Smsc, SmscBehaviour, SmscThread
 from herald.routing import service as routing
 from support import HeraldFactory, RunningHerald, Tenant, wait_until

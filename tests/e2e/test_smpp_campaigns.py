@@ -57,14 +57,14 @@ def test_long_messages_go_out_as_concatenated_parts_and_settle_from_every_part(
     message = smpp.herald.messages(smpp.tenant, campaign_id=gsm)[0]
     parts = smpp.parts(message["id"])
     assert [p.part_number for p in parts] == list(range(1, len(gsm_parts) + 1))
-    assert len({p.carrier_message_id for p in parts}) == len(parts)  # one carrier id per part
+    assert len({p.provider_message_id for p in parts}) == len(parts)  # one carrier id per part
     listed = smpp.herald.client.get(
         f"/c/v1/messages/{message['id']}/parts", headers=smpp.tenant.headers
     ).json()["data"]
     assert [(p["part_number"], p["parts_total"], p["status"]) for p in listed] == [
         (n, len(parts), "DELIVERED") for n in range(1, len(parts) + 1)
     ]
-    assert [p["carrier_message_id"] for p in listed] == [p.carrier_message_id for p in parts]
+    assert [p["carrier_message_id"] for p in listed] == [p.provider_message_id for p in parts]
     assert {p.status for p in parts} == {"DELIVERED"}
 
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from herald.billing import service as billing
 from herald.kit.clock import ManualClock
-from herald.messaging import repository, settle
-from herald.providers.base import Receipt, ReceiptStatus, Submission
+from herald.messaging import parts, repository, settle
+from herald.providers.base import Receipt, ReceiptStatus, Submission, SubmitResult
 from support import HeraldFactory, RunningHerald, Tenant, wait_until
 
 NUMBERS = [f"+24492300{i:04d}" for i in range(1, 6)]
@@ -101,8 +101,10 @@ def test_a_receipt_that_beats_the_submit_response_is_kept_and_applied(
         [row] = repository.claim_messages(session, "w", c.clock.now(), lease, 10)
     # The carrier's answer to the submit is recorded after its receipt arrived.
     with c.db.transaction() as session:
+        answer = SubmitResult.accepted(row.id, "early-ref")
+        recorded = parts.record(session, "SIMULATOR", [answer], {}, c.clock.now())
         repository.mark_sent(session, [(row.id, "SIMULATOR", "early-ref")], "w", c.clock.now())
-        settle.adopt_orphans(session, c.clock, "SIMULATOR", {"early-ref": row.id})
+        settle.match_early_receipts(session, c.clock, "SIMULATOR", recorded)
     [message] = herald.messages(tenant)
     assert message["id"] == str(row.id)
     assert (message["status"], message["is_refunded"]) == ("UNDELIVERED", True)

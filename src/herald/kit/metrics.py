@@ -93,8 +93,9 @@ webhook_attempt_seconds = Histogram(
 )
 smpp_parts_resent = Counter(
     "herald_smpp_parts_resent_total",
-    "submit_sm parts sent again after an earlier submit of the same part went unanswered "
-    "(the link dropped or the response timed out): possible duplicates, by connection.",
+    "submit_sm parts sent again after a try whose outcome is unknown (unanswered: the link "
+    "dropped or the response timed out; or the process that tried died before recording "
+    "the answer): possible duplicates, by connection.",
     ["connection"],
     registry=REGISTRY,
 )

@@ -13,13 +13,10 @@ from collections.abc import Iterable
 
 from sqlalchemy.orm import Session
 
-from herald.errors import Conflict, NotFound
+from herald.errors import NotFound
 from herald.kit.clock import Clock
-from herald.messaging import events, repository, settle
+from herald.messaging import campaign_status, events, repository, settle
 from herald.messaging.models import Campaign, CampaignStatus, MessageStatus
-
-PAUSABLE = frozenset({CampaignStatus.SCHEDULED, CampaignStatus.PROCESSING, CampaignStatus.SENDING})
-CANCELLABLE = PAUSABLE | {CampaignStatus.DRAFT, CampaignStatus.PAUSED}
 
 
 def _campaign(session: Session, organization_id: uuid.UUID, campaign_id: uuid.UUID) -> Campaign:
@@ -37,16 +34,8 @@ def pause(
     reason: str | None = None,
 ) -> Campaign:
     campaign = _campaign(session, organization_id, campaign_id)
-    if campaign.status not in PAUSABLE:
-        raise Conflict(f"A campaign in status {campaign.status} cannot be paused.")
     now = clock.now()
-    campaign.data = {
-        **campaign.data,
-        "reason_of_pause": reason or "Paused on request.",
-        "paused_from": campaign.status,
-    }
-    campaign.status = CampaignStatus.PAUSED
-    campaign.updated_at = now
+    campaign_status.paused(campaign, reason, now)
     repository.set_campaign_messages_due(session, campaign.id, None)
     events.campaigns_changed(session, now, [campaign.id])
     return campaign
@@ -56,19 +45,12 @@ def resume(
     session: Session, clock: Clock, organization_id: uuid.UUID, campaign_id: uuid.UUID
 ) -> Campaign:
     campaign = _campaign(session, organization_id, campaign_id)
-    if campaign.status != CampaignStatus.PAUSED:
-        raise Conflict(f"A campaign in status {campaign.status} cannot be resumed.")
     now = clock.now()
-    data = dict(campaign.data)
-    previous = data.pop("paused_from", CampaignStatus.PROCESSING)
-    data["reason_of_pause"] = None
-    campaign.data = data
-    campaign.status = previous
-    campaign.updated_at = now
+    campaign_status.resumed(campaign, now)
     events.campaigns_changed(session, now, [campaign.id])
-    if previous == CampaignStatus.SENDING:
+    if campaign.status == CampaignStatus.SENDING:
         repository.set_campaign_messages_due(session, campaign.id, now)
-        settle.complete_finished(session, [campaign.id], now)
+        campaign_status.complete_finished(session, [campaign.id], now)
     return campaign
 
 
@@ -76,14 +58,8 @@ def cancel(
     session: Session, clock: Clock, organization_id: uuid.UUID, campaign_id: uuid.UUID
 ) -> Campaign:
     campaign = _campaign(session, organization_id, campaign_id)
-    if campaign.status not in CANCELLABLE:
-        raise Conflict(f"A campaign in status {campaign.status} cannot be cancelled.")
     now = clock.now()
-    campaign.status = CampaignStatus.CANCELLED
-    campaign.completed_at = now
-    campaign.updated_at = now
-    campaign.lease_owner = None
-    campaign.lease_until = None
+    campaign_status.cancelled(campaign, now)
     _cancel_pending(session, clock, campaign.id)
     events.campaigns_changed(session, now, [campaign.id])
     return campaign

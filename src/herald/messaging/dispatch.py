@@ -8,7 +8,7 @@ attempt number, so that providers can recognise (or count) the repeat.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
@@ -20,9 +20,17 @@ from sqlalchemy.orm import Session
 from herald.kit import metrics
 from herald.kit.clock import Clock
 from herald.kit.db import Database
-from herald.messaging import control, events, repository, settle, throttles
+from herald.messaging import (
+    campaign_status,
+    control,
+    events,
+    parts,
+    repository,
+    settle,
+    throttles,
+)
 from herald.messaging.models import MessageStatus
-from herald.providers.base import Provider, Submission, SubmitOutcome, SubmitResult
+from herald.providers.base import Provider, SentPart, Submission, SubmitOutcome, SubmitResult
 from herald.routing.router import Router
 from herald.tenancy import repository as tenancy
 
@@ -38,28 +46,34 @@ def dispatch_due(
     with db.reading() as session:
         idle = not repository.any_message_due(session, clock.now())
     if idle:
-        settle.adopt_stranded_orphans(db, clock)
+        settle.sweep_early_receipts(db, clock)
         return 0
     with db.transaction() as session:
         rows = repository.claim_messages(session, owner, clock.now(), lease, limit)
         senders = _sender_names(session, rows)
+        sent = parts.sent_parts(session, [r.id for r in rows if r.attempts > 1])
     if not rows:
-        settle.adopt_stranded_orphans(db, clock)
+        settle.sweep_early_receipts(db, clock)
         return 0
     batches: dict[str, list[Submission]] = defaultdict(list)
     providers: dict[str, Provider] = {}
-    campaigns: dict[uuid.UUID, uuid.UUID | None] = {}
+    claimed = {row.id: row for row in rows}
     for row in rows:
         provider = router.provider_for(
             row.e164_format, row.country_alpha2, row.channel_destination, row.channel_type
         )
         providers[provider.name] = provider
-        batches[provider.name].append(_submission(row, senders))
-        campaigns[row.id] = row.campaign_id
+        batches[provider.name].append(_submission(row, senders, sent.get(row.id, ())))
+    # A campaign can complete only once none of its messages in this batch waits for an
+    # answer: its completion is checked with the group that answers the last of them.
+    waiting = Counter(row.campaign_id for row in rows)
     for provider_name, submissions in batches.items():
         for results in _submit(providers[provider_name], submissions):
+            waiting.subtract(claimed[r.message_id].campaign_id for r in results)
+            answered = {claimed[r.message_id].campaign_id for r in results}
+            last = {c for c in answered if waiting[c] <= 0}
             with db.transaction() as session:
-                _record(session, clock, provider_name, results, owner, campaigns)
+                _record(session, clock, provider_name, results, owner, claimed, last)
     return len(rows)
 
 
@@ -68,9 +82,9 @@ def _sender_names(session: Session, rows: Sequence[Row[Any]]) -> dict[uuid.UUID,
     return {id: remitter.name for id, remitter in remitters.items()}
 
 
-def _submission(row: Row[Any], senders: dict[uuid.UUID, str]) -> Submission:
-    if row.attempts > 1:
-        log.warning("dispatch.resubmit", message_id=str(row.id), attempt=row.attempts)
+def _submission(
+    row: Row[Any], senders: dict[uuid.UUID, str], sent: tuple[SentPart, ...]
+) -> Submission:
     return Submission(
         message_id=row.id,
         destination=row.address or row.e164_format,  # an email goes to its address
@@ -79,6 +93,7 @@ def _submission(row: Row[Any], senders: dict[uuid.UUID, str]) -> Submission:
         attempt=row.attempts,
         channel_type=row.channel_type,
         payload=row.payload or {},
+        sent_parts=sent,
     )
 
 
@@ -116,10 +131,15 @@ def _record(
     provider_name: str,
     results: list[SubmitResult],
     owner: str,
-    campaigns: dict[uuid.UUID, uuid.UUID | None],
+    claimed: dict[uuid.UUID, Row[Any]],
+    last: set[uuid.UUID | None],
 ) -> None:
-    repository.serialize_receipts(session, provider_name)  # first: see settle._apply
+    """One group of answers in one transaction: the parts the carrier took, the messages
+    it took whole (SENT), the receipts that came before their parts, refusals and retries."""
+    repository.serialize_receipts(session, provider_name)  # first: see its docstring
     now = clock.now()
+    segments = {r.message_id: claimed[r.message_id].segments for r in results}
+    recorded = parts.record(session, provider_name, results, segments, now)
     accepted = {
         r.provider_message_id: r.message_id
         for r in results
@@ -129,7 +149,7 @@ def _record(
         session, [(id, provider_name, ref) for ref, id in accepted.items()], owner, now
     )
     events.messages_sent(session, now, accepted)
-    settle.adopt_orphans(session, clock, provider_name, accepted)
+    settle.match_early_receipts(session, clock, provider_name, recorded)
     settle.finish(
         session,
         clock,
@@ -144,9 +164,8 @@ def _record(
         delay = r.retry_after_seconds or DEFAULT_RETRY_SECONDS
         repository.postpone(session, [r.message_id], now + timedelta(seconds=delay), owner)
     _report_throttling(session, clock, provider_name, retry)
-    touched = {campaigns[r.message_id] for r in results}
-    control.reapply_stops(session, clock, {campaigns[r.message_id] for r in retry})
-    settle.complete_finished(session, touched, now)
+    control.reapply_stops(session, clock, {claimed[r.message_id].campaign_id for r in retry})
+    campaign_status.complete_finished(session, last, now)
 
 
 def _report_throttling(

@@ -16,9 +16,9 @@ from herald.inbound import service as inbound
 from herald.kit.clock import Clock
 from herald.kit.db import Database
 from herald.kit.ids import new_id
-from herald.messaging import events, repository
+from herald.messaging import campaign_status, events, repository
 from herald.messaging.accept import BATCH_PRIORITY, message_row
-from herald.messaging.models import Campaign, CampaignStatus
+from herald.messaging.models import Campaign
 from herald.messaging.plan import Dropped, Plan, plan_recipients
 from herald.routing import service as routing
 
@@ -81,7 +81,7 @@ def _write(session: Session, clock: Clock, campaign: Campaign, plan: Plan) -> No
     }
     repository.insert_dropped(session, [_dropped_row(campaign, d, now) for d in plan.dropped])
     if not plan.destinations:
-        _fail(campaign, "NO_VALID_RECIPIENTS", campaign.status_note)
+        campaign_status.failed(campaign, "NO_VALID_RECIPIENTS", campaign.status_note)
         return
     try:
         billing.debit(
@@ -93,7 +93,7 @@ def _write(session: Session, clock: Clock, campaign: Campaign, plan: Plan) -> No
             f"Campaign {campaign.name}",
         )
     except InsufficientFunds as exc:
-        _fail(campaign, InsufficientFunds.code, exc.message)
+        campaign_status.failed(campaign, InsufficientFunds.code, exc.message)
         return
     rows = [
         message_row(
@@ -113,7 +113,7 @@ def _write(session: Session, clock: Clock, campaign: Campaign, plan: Plan) -> No
         for priced in plan.destinations
     ]
     repository.insert_messages(session, rows)
-    campaign.status = CampaignStatus.SENDING
+    campaign_status.sending(campaign)
 
 
 def _dropped_row(campaign: Campaign, dropped: Dropped, now: datetime) -> dict[str, Any]:
@@ -126,10 +126,3 @@ def _dropped_row(campaign: Campaign, dropped: Dropped, now: datetime) -> dict[st
         "reason": dropped.reason,
         "created_at": now,
     }
-
-
-def _fail(campaign: Campaign, error_code: str, note: str | None) -> None:
-    campaign.status = CampaignStatus.FAILED
-    campaign.error_code = error_code
-    campaign.status_note = note
-    campaign.completed_at = campaign.processed_at

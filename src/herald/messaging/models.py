@@ -89,8 +89,6 @@ class Campaign(Base):
 class Message(Base):
     __tablename__ = "messages"
     __table_args__ = (
-        # Dispatch claims PENDING rows by due time; only rows with a due time are runnable.
-        Index("ix_messages_work", "status", "due_at"),
         Index("ix_messages_org_id", "organization_id", "id"),
         Index("ix_messages_campaign_status", "campaign_id", "status"),
         Index("ix_messages_provider_ref", "provider_name", "provider_message_id"),
@@ -134,6 +132,18 @@ class Message(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+# Dispatch claims PENDING rows in this order (queue.claim): the index hands them over in
+# order, so that a claim reads `limit` rows whatever the backlog (no sort of every pending
+# row). Only rows with a due time are runnable.
+Index(
+    "ix_messages_due",
+    Message.status,
+    Message.priority.desc(),
+    Message.due_at,
+    Message.id,
+)
+
+
 class DropReason(enum.StrEnum):
     """Why a recipient of a batch got no message (it is not billed)."""
 
@@ -159,14 +169,40 @@ class DroppedRecipient(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
-class OrphanReceipt(Base):
-    """A delivery receipt whose message is not known yet (it raced its submit response);
-    kept and applied once the submit is recorded, never dropped."""
+class MessagePart(Base):
+    """The book of what carriers took: one row per part (an SMS segment, a WhatsApp or email
+    message) with the carrier's id, written by dispatch in the transaction that marks the
+    message SENT, and the part's receipt. A receipt names a part, never a whole message:
+    the message is final once every part has its receipt."""
 
-    __tablename__ = "orphan_receipts"
-    __table_args__ = (Index("ix_orphan_receipts_ref", "provider_name", "provider_message_id"),)
+    __tablename__ = "message_parts"
+    __table_args__ = (Index("ix_message_parts_ref", "provider_name", "provider_message_id"),)
+
+    message_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("messages.id"), primary_key=True)
+    part_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parts_total: Mapped[int] = mapped_column(Integer)
+    provider_name: Mapped[str] = mapped_column(String(64))
+    provider_message_id: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str | None] = mapped_column(String(16), nullable=True)  # from its receipt
+    error_code: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Times this part went out again after a try whose outcome was unknown.
+    resends: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class EarlyReceipt(Base):
+    """A receipt that arrived before its part was recorded (it overtook the carrier's answer
+    to the submit); applied when the part is recorded. One row per spelling of the carrier
+    id (`Receipt.aliases`), all of one receipt sharing `receipt_id`."""
+
+    __tablename__ = "early_receipts"
+    __table_args__ = (
+        Index("ix_early_receipts_ref", "provider_name", "provider_message_id"),
+        Index("ix_early_receipts_receipt", "receipt_id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    receipt_id: Mapped[uuid.UUID] = mapped_column()
     provider_name: Mapped[str] = mapped_column(String(64))
     provider_message_id: Mapped[str] = mapped_column(String(128))
     status: Mapped[str] = mapped_column(String(16))

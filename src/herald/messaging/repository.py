@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,17 +22,19 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from herald.kit.db import lock_until_commit
+from herald.kit.db import is_postgres, lock_until_commit
 from herald.messaging.models import (
     REFUNDABLE_STATUSES,
     Campaign,
     CampaignStatus,
     DroppedRecipient,
+    EarlyReceipt,
     Message,
+    MessagePart,
     MessageStatus,
-    OrphanReceipt,
 )
 from herald.queue.claim import any_claimable, claim, lease_is_free
 from herald.queue.stats import Backlog, backlog
@@ -39,6 +42,8 @@ from herald.queue.stats import Backlog, backlog
 campaigns: Table = Campaign.__table__  # type: ignore[assignment]
 messages: Table = Message.__table__  # type: ignore[assignment]
 dropped_recipients: Table = DroppedRecipient.__table__  # type: ignore[assignment]
+parts: Table = MessagePart.__table__  # type: ignore[assignment]
+early_receipts: Table = EarlyReceipt.__table__  # type: ignore[assignment]
 
 OPEN_MESSAGE_STATUSES = (MessageStatus.PENDING, MessageStatus.SENT)
 EXPANDABLE = (CampaignStatus.PROCESSING, CampaignStatus.SCHEDULED)
@@ -357,17 +362,6 @@ def set_campaign_messages_due(
     session.execute(stmt)
 
 
-def message_ids_by_provider_ref(
-    session: Session, provider_name: str, refs: Sequence[str]
-) -> dict[str, uuid.UUID]:
-    if not refs:
-        return {}
-    stmt = select(messages.c.provider_message_id, messages.c.id).where(
-        messages.c.provider_name == provider_name, messages.c.provider_message_id.in_(refs)
-    )
-    return {ref: id for ref, id in session.execute(stmt).all()}
-
-
 def campaign_statuses(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
     ids = list(ids)
     if not ids:
@@ -376,66 +370,160 @@ def campaign_statuses(session: Session, ids: Iterable[uuid.UUID]) -> dict[uuid.U
     return {id: status for id, status in session.execute(stmt).all()}
 
 
-# -- receipts that came before their submit response -----------------------------------------
+# -- the book: parts and the receipts that came before them --------------------------------
 
 
 def serialize_receipts(session: Session, provider_name: str) -> None:
     """Take, until the transaction ends, the lock that orders applying receipts with recording
-    submits of one provider (PostgreSQL; SQLite has one writer anyway). Take it first in the
-    transaction, before touching any message row, so that the two never deadlock."""
+    parts of one provider (PostgreSQL; SQLite has one writer anyway): without it a receipt
+    and the record of its part could commit side by side, each unseen by the other. Take it
+    first in the transaction, before touching any message row, so that the two never
+    deadlock."""
     lock_until_commit(session, "receipts:" + provider_name)
 
 
-def add_orphan_receipts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+def upsert_parts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert or update parts by (message_id, part_number); `resends` adds up."""
+    if not rows:
+        return
+    dialect = postgresql if is_postgres(session) else sqlite
+    stmt = dialect.insert(parts)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[parts.c.message_id, parts.c.part_number],
+        set_={
+            "parts_total": stmt.excluded.parts_total,
+            "provider_name": stmt.excluded.provider_name,
+            "provider_message_id": stmt.excluded.provider_message_id,
+            "resends": parts.c.resends + stmt.excluded.resends,
+            "updated_at": stmt.excluded.updated_at,
+        },
+    )
+    session.execute(stmt, list(rows))
+
+
+def parts_by_refs(session: Session, provider_name: str, refs: Iterable[str]) -> list[Any]:
+    """(message_id, part_number, parts_total, provider_message_id, status) of the parts known
+    under these carrier ids."""
+    wanted = list(set(refs))
+    if not wanted:
+        return []
+    stmt = select(
+        parts.c.message_id,
+        parts.c.part_number,
+        parts.c.parts_total,
+        parts.c.provider_message_id,
+        parts.c.status,
+    ).where(parts.c.provider_name == provider_name, parts.c.provider_message_id.in_(wanted))
+    return list(session.execute(stmt).all())
+
+
+def parts_of(session: Session, message_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list[Any]]:
+    """The recorded parts of each message, in part order."""
+    ids = list(message_ids)
+    found: dict[uuid.UUID, list[Any]] = defaultdict(list)
+    if not ids:
+        return found
+    stmt = select(parts).where(parts.c.message_id.in_(ids)).order_by(parts.c.part_number)
+    for row in session.execute(stmt):
+        found[row.message_id].append(row)
+    return found
+
+
+def set_part_statuses(
+    session: Session, updates: Sequence[tuple[uuid.UUID, int, str, str | None]], now: datetime
+) -> None:
+    """(message id, part number, status, error code): the first receipt of a part stands."""
+    if not updates:
+        return
+    stmt = (
+        update(parts)
+        .where(
+            parts.c.message_id == bindparam("b_message"),
+            parts.c.part_number == bindparam("b_part"),
+            parts.c.status.is_(None),
+        )
+        .values(status=bindparam("b_status"), error_code=bindparam("b_error"), updated_at=now)
+    )
+    params = [{"b_message": m, "b_part": p, "b_status": s, "b_error": e} for m, p, s, e in updates]
+    session.connection().execute(stmt, params)
+
+
+def add_early_receipts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(OrphanReceipt), list(rows))
+        session.execute(insert(early_receipts), list(rows))
 
 
-def take_orphan_receipts(session: Session, provider_name: str, refs: Sequence[str]) -> list[Any]:
-    """Remove and return (provider_message_id, status, error_code) of these refs' orphans."""
+def any_early_receipts(session: Session, provider_name: str) -> bool:
+    stmt = select(early_receipts.c.id).where(early_receipts.c.provider_name == provider_name)
+    return session.execute(stmt.limit(1)).first() is not None
+
+
+def take_early_receipts(session: Session, provider_name: str, refs: Sequence[str]) -> list[Any]:
+    """Remove and return (provider_message_id, status, error_code) of the early receipts
+    known under these carrier ids, one per receipt (with every spelling of it removed)."""
     if not refs:
         return []
-    table: Table = OrphanReceipt.__table__  # type: ignore[assignment]
-    condition = and_(table.c.provider_name == provider_name, table.c.provider_message_id.in_(refs))
-    taken = (
-        delete(table)
-        .where(condition)
-        .returning(table.c.provider_message_id, table.c.status, table.c.error_code)
-    )
-    return list(session.execute(taken).all())
+    table = early_receipts
+    found = session.execute(
+        select(
+            table.c.receipt_id, table.c.provider_message_id, table.c.status, table.c.error_code
+        ).where(table.c.provider_name == provider_name, table.c.provider_message_id.in_(refs))
+    ).all()
+    taken = _drop_early_receipts(session, {row.receipt_id for row in found})
+    by_receipt = {row.receipt_id: row for row in found if row.receipt_id in taken}
+    return list(by_receipt.values())
+
+
+def _drop_early_receipts(session: Session, receipt_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Remove these receipts; those removed here (not by another worker meanwhile)."""
+    if not receipt_ids:
+        return set()
+    table = early_receipts
+    stmt = delete(table).where(table.c.receipt_id.in_(receipt_ids)).returning(table.c.receipt_id)
+    return set(session.scalars(stmt))
 
 
 def _stranded() -> Any:
-    table: Table = OrphanReceipt.__table__  # type: ignore[assignment]
-    return (
-        select(table.c.id, messages.c.id, table.c.status, table.c.error_code)
-        .join(
-            messages,
-            and_(
-                messages.c.provider_name == table.c.provider_name,
-                messages.c.provider_message_id == table.c.provider_message_id,
-            ),
-        )
-        .order_by(table.c.received_at)
+    table = early_receipts
+    return select(
+        table.c.receipt_id,
+        parts.c.message_id,
+        parts.c.part_number,
+        table.c.status,
+        table.c.error_code,
+    ).join(
+        parts,
+        and_(
+            parts.c.provider_name == table.c.provider_name,
+            parts.c.provider_message_id == table.c.provider_message_id,
+        ),
     )
 
 
-def any_stranded_orphans(session: Session) -> bool:
+def any_stranded_receipts(session: Session) -> bool:
     return session.execute(_stranded().limit(1)).first() is not None
 
 
-def take_stranded_orphans(
+def take_stranded_receipts(
     session: Session, limit: int = 500
-) -> list[tuple[uuid.UUID, str, str | None]]:
-    """(message id, status, error code) of orphan receipts whose message is known after
-    all, removed as they are taken (a row another worker took meanwhile is skipped)."""
-    table: Table = OrphanReceipt.__table__  # type: ignore[assignment]
+) -> list[tuple[uuid.UUID, int, str, str | None]]:
+    """(message id, part number, status, error code) of early receipts whose part is known
+    after all, removed as they are taken (a row another worker took meanwhile is skipped)."""
     found = session.execute(_stranded().limit(limit)).all()
-    if not found:
-        return []
-    stmt = delete(table).where(table.c.id.in_([f[0] for f in found])).returning(table.c.id)
-    taken = set(session.scalars(stmt))
-    return [(message_id, status, error) for id, message_id, status, error in found if id in taken]
+    taken = _drop_early_receipts(session, {row.receipt_id for row in found})
+    kept = {row.receipt_id: row for row in found if row.receipt_id in taken}
+    return [(r.message_id, r.part_number, r.status, r.error_code) for r in kept.values()]
+
+
+def any_early_receipts_before(session: Session, before: datetime) -> bool:
+    stmt = select(early_receipts.c.id).where(early_receipts.c.received_at < before)
+    return session.execute(stmt.limit(1)).first() is not None
+
+
+def purge_early_receipts(session: Session, before: datetime) -> int:
+    """Drop the receipts received before `before` (their part never showed up)."""
+    stmt = delete(early_receipts).where(early_receipts.c.received_at < before)
+    return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
 
 def count_by_status(session: Session) -> dict[str, int]:

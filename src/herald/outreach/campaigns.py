@@ -15,7 +15,7 @@ from herald.kit.clock import Clock
 from herald.kit.ids import new_id
 from herald.messaging import control as messaging
 from herald.messaging.encoding import DEFAULT_MAX_SEGMENTS
-from herald.outreach import email_sends, repository
+from herald.outreach import campaign_status, email_sends, repository
 from herald.outreach import workflow as workflows
 from herald.outreach.models import (
     AccountGroup,
@@ -30,7 +30,6 @@ from herald.tenancy.service import Principal, approved_remitter
 MAX_SELECT = 10_000
 EDITABLE = frozenset({CampaignStatus.DRAFT})
 SELECTABLE = frozenset({CampaignStatus.DRAFT, CampaignStatus.ACTIVE, CampaignStatus.PAUSED})
-CANCELLABLE = SELECTABLE
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +209,7 @@ def start(
 ) -> OutreachCampaign:
     campaign = get(session, group, campaign_id, lock=True)
     if campaign.status != CampaignStatus.DRAFT:
-        raise Conflict(f"A {campaign.status} campaign cannot be started.")
+        raise Conflict(f"A {campaign.status} campaign cannot be started.")  # before the checks
     steps = workflows.load(campaign.workflow)
     if steps is None:
         raise ValidationFailed({"workflow": "Set the workflow before starting the campaign."})
@@ -219,10 +218,7 @@ def start(
         raise ValidationFailed({"mailboxes": "Name the mailboxes the EMAIL steps are sent from."})
     if not repository.selected_counts(session, [campaign.id]):
         raise ValidationFailed({"leads": "Select at least one lead before starting."})
-    now = clock.now()
-    campaign.status = CampaignStatus.ACTIVE
-    campaign.started_at = now
-    campaign.updated_at = now
+    campaign_status.started(campaign, clock.now())
     return campaign
 
 
@@ -233,12 +229,7 @@ def pause(
     A pause asked for by hand replaces one caused by a sending cap (it does not end by
     itself)."""
     campaign = get(session, group, campaign_id, lock=True)
-    if campaign.status not in (CampaignStatus.ACTIVE, CampaignStatus.PAUSED):
-        raise Conflict(f"A {campaign.status} campaign cannot be paused.")
-    campaign.status = CampaignStatus.PAUSED
-    campaign.rate_limited_until = None
-    campaign.status_note = "Paused on request."
-    campaign.updated_at = clock.now()
+    campaign_status.paused_by_hand(campaign, clock.now())
     return campaign
 
 
@@ -247,13 +238,8 @@ def resume(
 ) -> OutreachCampaign:
     """Leads go on from where they stopped; a step that fell due meanwhile runs now."""
     campaign = get(session, group, campaign_id, lock=True)
-    if campaign.status != CampaignStatus.PAUSED:
-        raise Conflict(f"A {campaign.status} campaign cannot be resumed.")
     now = clock.now()
-    campaign.status = CampaignStatus.ACTIVE
-    campaign.rate_limited_until = None
-    campaign.status_note = None
-    campaign.updated_at = now
+    campaign_status.resumed(campaign, now)
     session.flush()
     # Every lead may have finished while the campaign was paused.
     repository.complete_campaigns(session, [campaign.id], now)
@@ -266,13 +252,8 @@ def cancel(
 ) -> OutreachCampaign:
     """Stop every lead; messages not yet handed to a carrier are cancelled and refunded."""
     campaign = get(session, group, campaign_id, lock=True)
-    if campaign.status not in CANCELLABLE:
-        raise Conflict(f"A {campaign.status} campaign cannot be cancelled.")
     now = clock.now()
-    campaign.status = CampaignStatus.CANCELLED
-    campaign.rate_limited_until = None
-    campaign.completed_at = now
-    campaign.updated_at = now
+    campaign_status.cancelled(campaign, now)
     repository.stop_enrollments(
         session, state=EnrollmentState.CANCELLED, now=now, campaign_id=campaign.id
     )

@@ -21,7 +21,7 @@ from herald.kit.ids import new_id
 from herald.messaging import repository as messages
 from herald.messaging.accept import message_row
 from herald.messaging.plan import plan_recipients
-from herald.outreach import charging, email_sends, pacing, repository
+from herald.outreach import campaign_status, charging, email_sends, pacing, repository
 from herald.outreach.models import (
     CampaignStatus,
     Direction,
@@ -211,12 +211,7 @@ class _Writer:
             self._progress(item.enrollment.id, item.turn)
 
     def _pause(self, campaign: OutreachCampaign, note: str, until: datetime | None) -> None:
-        if campaign.status != CampaignStatus.ACTIVE:
-            return
-        campaign.status = CampaignStatus.PAUSED
-        campaign.rate_limited_until = until
-        campaign.status_note = note
-        campaign.updated_at = self.now
+        campaign_status.paused_by_sending(campaign, note, until, self.now)
 
     def _progress(self, id: uuid.UUID, turn: Turn) -> None:
         self._record(id, turn.state, turn.step_index, turn.due_at, turn.error_code)

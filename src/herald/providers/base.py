@@ -33,6 +33,8 @@ class Submission:
     # What the channel needs beyond the text (a WhatsApp template, an email's subject and
     # thread headers): the message's `payload`, as stored. Empty for SMS.
     payload: Mapping[str, Any] = field(default_factory=dict)
+    # Parts the carrier took on earlier tries (from the book): not to be sent again.
+    sent_parts: tuple[SentPart, ...] = ()
 
 
 class SubmitOutcome(enum.StrEnum):
@@ -48,13 +50,18 @@ class SentPart:
     message_id: uuid.UUID
     part_number: int  # 1-based; a channel without parts sends part 1 only
     provider_message_id: str
+    # Sent again after a try whose outcome is unknown (no answer, or a crash): the carrier
+    # may have it twice. Counted in the part's `resends`.
+    resent: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class SubmitResult:
     message_id: uuid.UUID
     outcome: SubmitOutcome
-    parts: tuple[SentPart, ...] = ()  # ACCEPTED: every part the carrier took, in order
+    # ACCEPTED: every part the carrier took, in order. RETRY: the parts taken so far (they
+    # come back in Submission.sent_parts and are not sent again).
+    parts: tuple[SentPart, ...] = ()
     error_code: str | None = None
     retry_after_seconds: float | None = None
 
@@ -90,6 +97,9 @@ class Receipt:
     status: ReceiptStatus
     error_code: str | None
     occurred_at: datetime
+    # Other spellings of the same carrier id (an SMSC may write it in hex or in decimal):
+    # the receipt matches a part known under any of them.
+    aliases: tuple[str, ...] = ()
 
 
 # Called by a provider with receipts; returns once they are durably recorded.

@@ -3,15 +3,11 @@ step with it while Herald runs, and the route loader the Router reads."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import structlog
-from sqlalchemy.orm import Session
 
 from herald.kit.clock import Clock
 from herald.kit.db import Database
-from herald.messaging import settle
-from herald.providers.base import InboundSink, Provider, Receipt, ReceiptSink
+from herald.providers.base import InboundSink, Provider, ReceiptSink
 from herald.providers.email.inbox import Inbox, MailSink
 from herald.providers.email.mailbox import Mailbox
 from herald.providers.email.provider import EmailProvider
@@ -67,9 +63,6 @@ class Connections:
         self._inbound = inbound
         self._mail = mail
 
-    def _settlement(self, session: Session, receipts: Sequence[Receipt]) -> None:
-        settle.apply_receipts(session, self._clock, receipts)
-
     def wanted(self) -> dict[str, Config]:
         with self._db.reading() as session:
             rows = repository.list_connections(session)
@@ -85,7 +78,7 @@ class Connections:
         if isinstance(config, Mailbox):
             url = self._settings.effective_public_url
             return EmailProvider(config, url, self._db, self._clock)
-        return SmppProvider(config, self._db, self._clock, self._settlement, self._inbound)
+        return SmppProvider(config, self._db, self._clock, self._inbound)
 
     def poll_mailboxes(self, router: Router, receipts: ReceiptSink) -> int:
         """Read the replies and bounces that reached the open mailboxes; how many."""

@@ -12,10 +12,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from herald.api.common import container
 from herald.errors import HeraldError
 from herald.kit.ids import parse_v7
-from herald.messaging import control, queries
+from herald.messaging import campaign_status, control, queries
+from herald.messaging import parts as message_parts
 from herald.messaging.models import CampaignStatus
 from herald.messaging.repository import MessageFilter
-from herald.providers.smpp import parts as smpp_parts
 from herald.tenancy import service as tenancy
 from herald.tenancy.service import Principal
 from herald.web import live
@@ -29,13 +29,13 @@ FUNNEL = ("PENDING", "SENT", "DELIVERED", "UNDELIVERED", "FAILED", "EXPIRED", "R
 
 
 def allowed_actions(status: str) -> list[str]:
-    """What the campaign's state allows: the same rules control.py enforces."""
+    """What the campaign's state allows: the same rules campaign_status.py enforces."""
     actions = []
-    if status in control.PAUSABLE:
+    if status in campaign_status.PAUSABLE:
         actions.append("pause")
     if status == CampaignStatus.PAUSED:
         actions.append("resume")
-    if status in control.CANCELLABLE:
+    if status in campaign_status.CANCELLABLE:
         actions.append("cancel")
     return actions
 
@@ -87,7 +87,7 @@ def campaign_detail(request: Request, campaign_id: str) -> Response:
                 limit=50,
             )
             context["messages"] = found
-            context["resent"] = smpp_parts.resends(session, [m.id for m in found])
+            context["resent"] = message_parts.resends(session, [m.id for m in found])
     context["live_url"] = f"/dashboard/campaigns/{id}/events"
     return page(request, "campaign.html", context, principal=principal)
 

@@ -17,10 +17,10 @@ from herald.api.common import container
 from herald.errors import HeraldError
 from herald.kit.ids import parse_v7
 from herald.kit.money import format_micros
+from herald.messaging import parts as message_parts
 from herald.messaging import queries
 from herald.messaging.models import Message, MessageStatus
 from herald.messaging.repository import MessageFilter
-from herald.providers.smpp import parts as smpp_parts
 from herald.tenancy import service as tenancy
 from herald.web.common import lacks, page, principal_of, refuse, to_sign_in
 
@@ -75,7 +75,7 @@ def list_messages(request: Request) -> Response:
             session, principal.organization_id, filters, before=before, limit=PAGE + 1
         )
         shown = found[:PAGE]
-        resent = smpp_parts.resends(session, [m.id for m in shown])
+        resent = message_parts.resends(session, [m.id for m in shown])
     kept = {k: v for k, v in given.items() if k != "before"}
     context = {
         "messages": shown,
@@ -145,7 +145,7 @@ def message_detail(request: Request, message_id: str) -> Response:
     try:
         with container(request).db.reading() as session:
             message = queries.get_message(session, principal.organization_id, id)
-            parts = smpp_parts.parts_of(session, [id]).get(id, [])
+            parts = message_parts.parts_of(session, [id]).get(id, [])
     except HeraldError as exc:
         return refuse(request, exc.message, exc.status, principal)
     context = {"message": message, "parts": parts}

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from herald.api.common import container
 from herald.billing import service as billing
 from herald.errors import HeraldError
+from herald.messaging import parts as message_parts
 from herald.messaging import queries
 from herald.messaging.repository import MessageFilter
-from herald.providers.smpp import parts as smpp_parts
 from herald.routing import status
 from herald.tenancy import service as tenancy
 from herald.tenancy.service import Principal
@@ -67,7 +67,7 @@ def overview(request: Request) -> Response:
                 session, principal.organization_id, MessageFilter(), before=None, limit=20
             )
             context["messages"] = singles
-            context["resent"] = smpp_parts.resends(session, [m.id for m in singles])
+            context["resent"] = message_parts.resends(session, [m.id for m in singles])
     return page(request, "overview.html", context, principal=principal)
 
 

@@ -16,9 +16,9 @@ from herald.errors import ValidationFailed
 from herald.kit.clock import Clock
 from herald.kit.ids import parse_v7
 from herald.messaging import accept, control, queries
+from herald.messaging import parts as message_parts
 from herald.messaging.models import Campaign, CampaignStatus, Message, MessageStatus
 from herald.messaging.repository import MessageFilter
-from herald.providers.smpp import parts as smpp_parts
 
 from . import presenters
 from .auth import BatchSender, CampaignRead, CampaignSend, MessagesRead, MessagesSend
@@ -280,13 +280,14 @@ def retrieve_message(request: Request, message_id: V7Id, principal: MessagesRead
 def list_message_parts(
     request: Request, message_id: V7Id, principal: MessagesRead
 ) -> MessagePartList:
-    """The submit_sm parts of a message sent over an SMPP connection: each part's carrier id,
-    its receipt, and how often it was sent again after an unanswered submit (`resends`).
-    Empty for messages the built-in simulator carried. Scope: apikey:messages:read."""
+    """The parts of a message a carrier took (SMS segments; one part on channels without
+    parts): each part's carrier id, its receipt, and how often it was sent again after a try
+    whose outcome was unknown (`resends`). Empty until a carrier takes the message.
+    Scope: apikey:messages:read."""
     id = path_id(message_id, "message_id")
     with container(request).db.reading() as session:
         queries.get_message(session, principal.organization_id, id)  # 404 unless theirs
-        found = smpp_parts.parts_of(session, [id]).get(id, [])
+        found = message_parts.parts_of(session, [id]).get(id, [])
     return MessagePartList(data=[MessagePartOut(**asdict(p)) for p in found])
 
 

@@ -3,7 +3,7 @@ mailboxes, per-mailbox daily counts, the addresses a tenant must not email, each
 mailbox's IMAP read position, the emails handed to SMTP
 
 Revision ID: 0016_email
-Revises: 0010_channels
+Revises: 0012_one_book
 Create Date: 2026-12-02 05:10:00.000000
 """
 
@@ -18,7 +18,7 @@ from herald.kit.db import UTCDateTime
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
 revision: str = "0016_email"
-down_revision: str | None = "0010_channels"
+down_revision: str | None = "0012_one_book"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

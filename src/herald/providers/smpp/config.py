@@ -24,5 +24,5 @@ class SmppConfig:
     # The longest one submit() may take; parts that could not leave by then are retried
     # later (never longer than a dispatch lease, so no other worker takes the batch over).
     submit_budget: float = 20.0
-    reconcile_every: float = 30.0
+    purge_every: float = 300.0  # how often parts of replies that never completed are dropped
     redis_url: str | None = None  # shares the TPS limit across processes

@@ -3,7 +3,7 @@
 Each part is stored in `mo_parts` in the transaction that acknowledges it to the SMSC, and
 the whole message is handed on (in that same transaction) when its last part arrives, so a
 restart while parts are waiting loses nothing. Parts arrive on any bind of the connection,
-in any process: the connection's parts lock (repository.serialize_parts), taken first in
+in any process: the connection's replies lock (repository.serialize_replies), taken first in
 that transaction, keeps two processes from each seeing only their own part.
 """
 

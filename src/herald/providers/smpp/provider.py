@@ -1,30 +1,27 @@
 """An SMPP 3.4 carrier connection (Herald as ESME), behind the Provider protocol.
 
 The SMPP session runs on an asyncio loop in a thread of its own. `submit` is called from a
-dispatch worker thread: it hands the batch to the loop and waits. On the loop, every part of
-every message waits for a slot in the window (submit_sm awaiting their response) and for the
-TPS limit, then goes out; the answers decide the message:
+dispatch worker thread: it hands the batch to the loop and yields the answers in groups as
+they arrive (dispatch records each group in one transaction before asking for the next).
+On the loop, every part of every message waits for a slot in the window and for the TPS
+limit, then goes out. The pieces, one job each:
 
-- every part accepted                   -> ACCEPTED under the carrier id of part 1
-- a part refused for good               -> REJECTED with the SMPP status as error code
-- a part throttled (RTHROTTLED/RMSGQFUL) -> the connection slows down; RETRY later. Parts
-                                           already accepted are stored and not sent again.
-- a part without answer (link dropped,  -> RETRY: the outcome is unknown, so the part is sent
-  response timed out)                      again when the link is back (at least once), and
-                                           that resend is counted (metric + resends column)
-
-Receipts and mobile-originated messages (deliver_sm) are stored in batches before they are
-acknowledged, so an SMSC whose deliver_sm got no answer sends it again: nothing is lost.
+- session.py  staying bound (bind, rebind with backoff, unbind)
+- window.py   window, rate, throttling pauses, and the answers awaiting their record
+- plans.py    which parts to send (resend planning) and a message's answer from its parts'
+- intake.py   receipts to the receipt sink, replies to the inbound sink, before acknowledging
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import random
+import functools
+import queue
 import threading
+import time
 import uuid
-from collections.abc import Coroutine, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,56 +38,40 @@ from herald.providers.base import (
     SubmitOutcome,
     SubmitResult,
 )
-from herald.providers.smpp import codec, ledger
+from herald.providers.smpp import codec
 from herald.providers.smpp.addresses import destination_address, source_address
-from herald.providers.smpp.books import Books, Settlement
 from herald.providers.smpp.config import SmppConfig
-from herald.providers.smpp.link import BindRefused, Credentials, Link, LinkClosed, Timers
-from herald.providers.smpp.segments import Part, segment
-from herald.providers.smpp.throughput import Throughput, throughput_for
+from herald.providers.smpp.intake import Intake
+from herald.providers.smpp.link import Link, LinkClosed
+from herald.providers.smpp.plans import (
+    IN_DOUBT,
+    NOT_SENT,
+    Answer,
+    Plan,
+    Resends,
+    conclude,
+)
+from herald.providers.smpp.segments import Part
+from herald.providers.smpp.session import Session
+from herald.providers.smpp.throughput import throughput_for
+from herald.providers.smpp.window import NotSent, Window
 
 log = structlog.get_logger(__name__)
 
-_THROTTLE_PAUSE_MIN = 0.2
-_THROTTLE_PAUSE_MAX = 5.0
 _DELIVERY_BATCH = 500
-
-
-class _NotSent(Exception):
-    """The part never left: no slot, no token or no link before the deadline."""
-
-
-async def _before(deadline: float, waiting: Coroutine[Any, Any, Any]) -> None:
-    try:
-        await asyncio.wait_for(waiting, max(0.0, deadline - asyncio.get_running_loop().time()))
-    except TimeoutError as exc:
-        raise _NotSent from exc
-
-
-@dataclass(frozen=True, slots=True)
-class _Answer:
-    carrier_id: str | None = None  # set when accepted
-    status: int | None = None  # SMPP status of a refusal
-    sent: bool = True  # False: the part never left
-
-    @property
-    def in_doubt(self) -> bool:
-        return self.sent and self.carrier_id is None and self.status is None
+# A group of answers closes this long after its first answer, or at half a window of parts
+# (fewer, larger transactions; the window bounds what a crash leaves ambiguous anyway).
+_GROUP_SECONDS = 0.05
 
 
 @dataclass(slots=True)
-class _Plan:
-    """One message: its parts, which were accepted on an earlier try, which are in doubt."""
+class _Call:
+    """One submit() call: its answers as they come, and its parts on the wire (`wired`)
+    against those whose answers were recorded (`released`)."""
 
-    submission: Submission
-    parts: list[Part]
-    accepted: dict[int, str] = field(default_factory=dict)
-    in_doubt: set[int] = field(default_factory=set)
-    resends: dict[int, int] = field(default_factory=dict)
-
-    @property
-    def to_send(self) -> list[Part]:
-        return [p for p in self.parts if p.number not in self.accepted]
+    answered: queue.SimpleQueue[tuple[SubmitResult, int]] = field(default_factory=queue.SimpleQueue)
+    wired: int = 0
+    released: int = 0
 
 
 class SmppProvider:
@@ -99,23 +80,18 @@ class SmppProvider:
         config: SmppConfig,
         db: Database,
         clock: Clock,
-        settlement: Settlement,
         inbound: InboundSink | None = None,
     ) -> None:
         self.name = config.name
         self.config = config
-        # Outcomes are settled in the transaction that updates the parts (see Books), so
-        # that no crash falls between the two: the receipt sink given at start() is unused.
-        self._books = Books(config.name, db, clock, settlement, inbound)
+        self._intake = Intake(config.name, db, clock, inbound)
+        self._resends = Resends()
+        self._group_parts = max(1, config.window // 2)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._executor = ThreadPoolExecutor(1, thread_name_prefix=f"smpp-{self.name}-db")
-        self._bound = False
+        self._session = Session(config, self._on_request)
         self._stopping = False
-        self._tx: Link | None = None
-        self._rx: Link | None = None
-        self._throttle_pause = 0.0
-        self._paused_until = 0.0
         # submit() calls under way: stop() lets them finish, so that parts already on the
         # wire are recorded (a connection closed while running is one an operator changed).
         self._submitting = 0
@@ -124,7 +100,8 @@ class SmppProvider:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self, receipts: ReceiptSink) -> None:
-        self._stopping = False
+        self._intake.receipts = receipts
+        self._stopping = self._session.stopping = False
         ready = threading.Event()
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(
@@ -150,7 +127,7 @@ class SmppProvider:
                 lambda: self._submitting == 0,
                 timeout=self.config.submit_budget + self.config.response_timeout,
             )
-        self._stopping = True
+        self._stopping = self._session.stopping = True
         future = asyncio.run_coroutine_threadsafe(self._shutdown(), self._loop)
         try:
             future.result(timeout=5)
@@ -163,275 +140,189 @@ class SmppProvider:
 
     def is_available(self) -> bool:
         """Bound right now (the router fails over to another route when not)."""
-        return self._bound
+        return self._session.bound
 
     async def _main(self) -> None:
         self._submits = codec.SubmitEncoder()
-        self._window = asyncio.Semaphore(self.config.window)
-        self._throughput: Throughput = throughput_for(
-            self.name, self.config.tps, self.config.redis_url
-        )
-        self._bound_event = asyncio.Event()
+        throughput = throughput_for(self.name, self.config.tps, self.config.redis_url)
+        self._window = Window(self.name, self.config.window, throughput)
         self._deliveries: asyncio.Queue[tuple[Link, codec.Pdu]] = asyncio.Queue()
         self._tasks = [
-            asyncio.create_task(self._stay_bound(), name=f"{self.name}:bind"),
+            asyncio.create_task(self._session.stay_bound(), name=f"{self.name}:bind"),
             asyncio.create_task(self._take_deliveries(), name=f"{self.name}:deliveries"),
-            asyncio.create_task(self._reconcile_now_and_then(), name=f"{self.name}:reconcile"),
+            asyncio.create_task(self._purge_now_and_then(), name=f"{self.name}:purge"),
         ]
 
     async def _shutdown(self) -> None:
         for task in getattr(self, "_tasks", []):
             task.cancel()
-        links = {link for link in (self._tx, self._rx) if link is not None}
-        await asyncio.gather(*(link.unbind() for link in links), return_exceptions=True)
-        self._set_bound(False)
-
-    # -- staying bound -----------------------------------------------------------------------
-
-    async def _stay_bound(self) -> None:
-        delay = self.config.reconnect_min
-        while not self._stopping:
-            try:
-                await self._bind()
-            except (OSError, TimeoutError, BindRefused, LinkClosed) as exc:
-                metrics.smpp_binds.labels(self.name, "failed").inc()
-                log.warning("smpp.bind_failed", connection=self.name, reason=str(exc) or repr(exc))
-            else:
-                metrics.smpp_binds.labels(self.name, "bound").inc()
-                log.info("smpp.bound", connection=self.name, mode=self.config.bind_mode)
-                delay = self.config.reconnect_min
-                self._set_bound(True)
-                await self._until_a_link_closes()
-                log.warning("smpp.unbound", connection=self.name)
-            self._set_bound(False)
-            for link in (self._tx, self._rx):
-                if link is not None:
-                    link.close()
-            if self._stopping:
-                return
-            # Back off with jitter so that many workers do not reconnect in step.
-            await asyncio.sleep(delay * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, self.config.reconnect_max)
-
-    def _set_bound(self, bound: bool) -> None:
-        self._bound = bound
-        event: asyncio.Event | None = getattr(self, "_bound_event", None)  # set up by _main
-        if event is not None and bound:
-            event.set()
-        elif event is not None:
-            event.clear()
-        metrics.smpp_bound.labels(self.name).set(int(bound))
-
-    async def _bind(self) -> None:
-        config = self.config
-        credentials = Credentials(config.system_id, config.password, config.system_type)
-        timers = Timers(config.response_timeout, config.enquire_link)
-
-        async def open_link(command: str, label: str) -> Link:
-            return await Link.open(
-                config.host, config.port, command, credentials, self._on_request, timers, label
-            )
-
-        if config.bind_mode == "transmitter+receiver":
-            self._tx = await open_link("bind_transmitter", f"{self.name}:tx")
-            try:
-                self._rx = await open_link("bind_receiver", f"{self.name}:rx")
-            except BaseException:
-                self._tx.close()
-                raise
-        else:
-            self._tx = self._rx = await open_link("bind_transceiver", f"{self.name}:trx")
-
-    async def _until_a_link_closes(self) -> None:
-        waits = {
-            asyncio.ensure_future(link.closed.wait())
-            for link in {self._tx, self._rx}
-            if link is not None
-        }
-        _, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        for waiting in pending:
-            waiting.cancel()
+        await self._session.unbind()
 
     # -- submitting (called from a dispatch thread) ------------------------------------------
 
     def submit(self, batch: Sequence[Submission]) -> Iterator[list[SubmitResult]]:
+        """Yield the answers in groups as they arrive: every few milliseconds or every half
+        window of answers, so that a crash loses at most a window of them (see _group)."""
         if not batch:
             return
         with self._submits_done:
             self._submitting += 1
         try:
-            yield self._submit(batch)
+            if self._loop is None or self._stopping:
+                yield [self._not_now(s.message_id) for s in batch]
+                return
+            yield from self._submit(batch, self._loop)
         finally:
             with self._submits_done:
                 self._submitting -= 1
                 self._submits_done.notify_all()
 
-    def _submit(self, batch: Sequence[Submission]) -> list[SubmitResult]:
-        if self._loop is None or self._stopping:
-            return [self._retry(s.message_id, 1.0) for s in batch]
-        plans = self._plans(batch)
-        future = asyncio.run_coroutine_threadsafe(self._send_all(plans), self._loop)
-        answers = future.result(
-            timeout=self.config.submit_budget + self.config.response_timeout + 5
-        )
-        results: list[SubmitResult] = []
-        submitted: list[ledger.PartSubmitted] = []
-        closed: list[uuid.UUID] = []
-        for plan, plan_answers in zip(plans, answers, strict=True):
-            results.append(self._conclude(plan, plan_answers, submitted, closed))
-        self._books.record_submits(submitted, closed)
-        return results
+    def _submit(
+        self, batch: Sequence[Submission], loop: asyncio.AbstractEventLoop
+    ) -> Iterator[list[SubmitResult]]:
+        plans = [self._resends.plan(s) for s in batch]
+        call = _Call()
+        sending = asyncio.run_coroutine_threadsafe(self._send_all(plans, call), loop)
+        deadline = time.monotonic() + self.config.submit_budget + self.config.response_timeout + 5
+        remaining = len(plans)
+        try:
+            while remaining:
+                group, parts = self._group(call.answered, deadline, remaining)
+                remaining -= len(group)
+                yield group
+                # Recorded (dispatch asks for the next group only then): make room for more.
+                loop.call_soon_threadsafe(self._recorded, call, parts)
+        finally:
+            sending.cancel()  # if dispatch gave up on the rest: send no more of it
+            loop.call_soon_threadsafe(self._close, call)
 
-    def _plans(self, batch: Sequence[Submission]) -> list[_Plan]:
-        plans = [_Plan(s, segment(s.message_id, s.text)) for s in batch]
-        again = [p for p in plans if p.submission.attempt > 1]
-        if not again:
-            return plans
-        known = self._books.known_parts([p.submission.message_id for p in again])
-        for plan in again:
-            for row in known.get(plan.submission.message_id, []):
-                if row.carrier_message_id is not None:
-                    plan.accepted[row.part_number] = row.carrier_message_id
-                elif row.in_doubt:
-                    plan.in_doubt.add(row.part_number)
-                plan.resends[row.part_number] = row.resends
-        return plans
-
-    def _conclude(
+    def _group(
         self,
-        plan: _Plan,
-        answers: list[_Answer],
-        submitted: list[ledger.PartSubmitted],
-        closed: list[uuid.UUID],
-    ) -> SubmitResult:
-        message_id = plan.submission.message_id
-        total = len(plan.parts)
-        refused: int | None = None
-        throttled = False
-        to_send = plan.to_send  # before this loop adds to plan.accepted
-        for part, answer in zip(to_send, answers, strict=True):
-            resent = part.number in plan.in_doubt and answer.sent
-            if resent:
-                metrics.smpp_parts_resent.labels(self.name).inc()
-                log.warning("smpp.part_resent", message_id=str(message_id), part=part.number)
-            resends = plan.resends.get(part.number, 0) + int(resent)
-            if answer.carrier_id is not None:
-                plan.accepted[part.number] = answer.carrier_id
-                submitted.append(
-                    ledger.PartSubmitted(message_id, part.number, total, answer.carrier_id, resends)
-                )
-            elif answer.in_doubt:
-                submitted.append(
-                    ledger.PartSubmitted(message_id, part.number, total, None, resends)
-                )
-            elif answer.status in codec.TEMPORARY_STATUSES:
-                throttled = True
-            elif answer.status is not None and refused is None:
-                refused = answer.status
-        if refused is not None:
-            closed.append(message_id)
-            return SubmitResult(
-                message_id, SubmitOutcome.REJECTED, error_code=codec.status_name(refused)
-            )
-        if len(plan.accepted) == total:
-            ids = [plan.accepted[number] for number in range(1, total + 1)]
-            return SubmitResult.accepted(message_id, *ids)
-        pause = max(self._throttle_pause, _THROTTLE_PAUSE_MIN) if throttled else 1.0
-        return self._retry(message_id, pause)
+        answered: queue.SimpleQueue[tuple[SubmitResult, int]],
+        deadline: float,
+        remaining: int,
+    ) -> tuple[list[SubmitResult], int]:
+        """The answers that arrive within a few milliseconds of the first, up to half a
+        window of parts (raises queue.Empty past the deadline: dispatch retries the rest)."""
+        result, parts = answered.get(timeout=max(0.0, deadline - time.monotonic()))
+        group = [result]
+        closes = time.monotonic() + _GROUP_SECONDS
+        while len(group) < remaining and parts < self._group_parts:
+            try:
+                result, more = answered.get(timeout=max(0.0, closes - time.monotonic()))
+            except queue.Empty:
+                break
+            group.append(result)
+            parts += more
+        return group, parts
 
     @staticmethod
-    def _retry(message_id: uuid.UUID, after: float) -> SubmitResult:
-        return SubmitResult(message_id, SubmitOutcome.RETRY, retry_after_seconds=after)
+    def _not_now(message_id: uuid.UUID) -> SubmitResult:
+        return SubmitResult(message_id, SubmitOutcome.RETRY, retry_after_seconds=1.0)
 
     # -- on the loop: sending parts ----------------------------------------------------------
 
-    async def _send_all(self, plans: list[_Plan]) -> list[list[_Answer]]:
+    async def _send_all(self, plans: list[Plan], call: _Call) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.config.submit_budget
-        if not self._bound:
-            try:
-                await asyncio.wait_for(
-                    self._bound_event.wait(), min(1.0, self.config.submit_budget)
-                )
-            except TimeoutError:
-                return [[_Answer(sent=False)] * len(p.to_send) for p in plans]
+        await self._session.wait_bound(min(1.0, self.config.submit_budget))
         # Parts go out in order, one coroutine for the whole batch (a task per message costs
-        # more than the sending); the window keeps `window` of them in flight.
-        pending = [await self._send_message(plan, deadline) for plan in plans]
-        return [[await self._answer(future) for future in futures] for futures in pending]
-
-    async def _send_message(
-        self, plan: _Plan, deadline: float
-    ) -> list[asyncio.Future[codec.Pdu] | None]:
-        """Send the parts still to send; a future per part (None: that part never left)."""
-        submission = plan.submission
-        pending: list[asyncio.Future[codec.Pdu] | None] = []
-        for part in plan.to_send:
+        # more than the sending); the window keeps `window` of them in flight, and a message
+        # starts only while fewer than a window of answers wait to be recorded.
+        for plan in plans:
             try:
-                pending.append(await self._send_part(submission, part, deadline))
-            except _NotSent:
-                pending.append(None)
+                await self._window.room(deadline)
+                await self._send_message(plan, deadline, call)
+            except NotSent:
+                plan.answers = [a or NOT_SENT for a in plan.answers]
+            except Exception:
+                log.exception("smpp.send_failed", message_id=str(plan.message_id))
+            finally:
+                plan.sending = False
+                self._maybe_conclude(plan, call)
+
+    def _recorded(self, call: _Call, parts: int) -> None:
+        call.released += parts
+        self._window.recorded(parts)
+
+    def _close(self, call: _Call) -> None:
+        """A submit call ended: whatever of it was not recorded no longer holds room."""
+        self._recorded(call, call.wired - call.released)
+
+    async def _send_message(self, plan: Plan, deadline: float, call: _Call) -> None:
+        """Send the parts still to send; each answer lands in plan.answers."""
+        for index, part in enumerate(plan.to_send):
+            try:
+                future = await self._send_part(plan.submission, part, deadline)
+            except NotSent:
+                plan.answers[index] = NOT_SENT
+                continue
             except Exception:
                 # Whatever went wrong, this part may be out: treat it as unanswered.
-                log.exception("smpp.send_failed", message_id=str(submission.message_id))
-                pending.append(asyncio.get_running_loop().create_future())
-                pending[-1].set_exception(LinkClosed(self.name))  # type: ignore[union-attr]
-        return pending
+                log.exception("smpp.send_failed", message_id=str(plan.message_id))
+                plan.answers[index] = IN_DOUBT
+                continue
+            plan.waiting += 1
+            plan.wired += 1
+            call.wired += 1
+            self._window.wired()
+            future.add_done_callback(functools.partial(self._on_answer, plan, index, call))
+
+    def _on_answer(
+        self, plan: Plan, index: int, call: _Call, future: asyncio.Future[codec.Pdu]
+    ) -> None:
+        self._window.release()
+        plan.answers[index] = self._read_answer(future)
+        plan.waiting -= 1
+        self._maybe_conclude(plan, call)
+
+    def _maybe_conclude(self, plan: Plan, call: _Call) -> None:
+        if not plan.complete:
+            return
+        plan.concluded = True
+        resent = set()
+        for part, got in zip(plan.to_send, plan.answers, strict=True):
+            if got is not None and got.sent and self._resends.resent(plan, part):
+                resent.add(part.number)
+                metrics.smpp_parts_resent.labels(self.name).inc()
+        if resent:
+            log.warning("smpp.parts_resent", message_id=str(plan.message_id), parts=len(resent))
+        result = conclude(plan, resent, self._window.throttle_pause)
+        if result.outcome is SubmitOutcome.RETRY:
+            self._resends.remember(plan)
+        else:
+            self._resends.forget(plan)
+        call.answered.put((result, plan.wired))
 
     async def _send_part(
         self, submission: Submission, part: Part, deadline: float
     ) -> asyncio.Future[codec.Pdu]:
-        await self._wait_out_throttling(deadline)
-        if self._window.locked():
-            await _before(deadline, self._window.acquire())
-        else:
-            await self._window.acquire()  # free: no waiting, no timer
+        await self._window.acquire(deadline)
+        link = self._session.tx
         try:
-            if not self._throughput.try_acquire():
-                await _before(deadline, self._throughput.acquire())
-            link = self._tx
-            if link is None or not self._bound:
-                raise _NotSent
+            if link is None or not self._session.bound:
+                raise NotSent
             pdu = self._submits.encode(
                 link.next_sequence(), **self._submit_fields(submission, part)
             )
             future = link.send_encoded(pdu)
-        except (_NotSent, LinkClosed) as exc:
+        except (NotSent, LinkClosed) as exc:
             self._window.release()
-            raise _NotSent from exc
-        future.add_done_callback(lambda _: self._window.release())
+            raise NotSent from exc
         with contextlib.suppress(LinkClosed):
             await link.drain()  # a lost link fails the future: that part is in doubt
         return future
 
-    async def _wait_out_throttling(self, deadline: float) -> None:
-        loop = asyncio.get_running_loop()
-        while (pause := self._paused_until - loop.time()) > 0:
-            if loop.time() + pause > deadline:
-                raise _NotSent
-            await asyncio.sleep(pause)
-
-    async def _answer(self, future: asyncio.Future[codec.Pdu] | None) -> _Answer:
-        if future is None:
-            return _Answer(sent=False)
-        try:
-            response = await future  # the link fails it after the response timeout
-        except (TimeoutError, LinkClosed):
-            return _Answer()  # in doubt: it may or may not have reached the carrier
+    def _read_answer(self, future: asyncio.Future[codec.Pdu]) -> Answer:
+        if future.cancelled() or future.exception() is not None:
+            return IN_DOUBT  # it may or may not have reached the carrier
+        response = future.result()
         if response.status == codec.ESME_ROK:
-            self._throttle_pause = 0.0
-            return _Answer(carrier_id=response.text("message_id"))
+            self._window.accepted()
+            return Answer(carrier_id=response.text("message_id"))
         if response.status in codec.TEMPORARY_STATUSES:
-            self._slow_down()
-        return _Answer(status=response.status)
-
-    def _slow_down(self) -> None:
-        metrics.smpp_throttled.labels(self.name).inc()
-        self._throttle_pause = min(
-            _THROTTLE_PAUSE_MAX, max(_THROTTLE_PAUSE_MIN, self._throttle_pause * 2)
-        )
-        loop = asyncio.get_running_loop()
-        self._paused_until = max(self._paused_until, loop.time() + self._throttle_pause)
+            self._window.throttled()
+        return Answer(status=response.status)
 
     def _submit_fields(self, submission: Submission, part: Part) -> dict[str, Any]:
         source_ton, source_npi, source = source_address(submission.sender)
@@ -467,17 +358,17 @@ class SmppProvider:
             while len(batch) < _DELIVERY_BATCH and not self._deliveries.empty():
                 batch.append(self._deliveries.get_nowait())
             pdus = [pdu for _, pdu in batch]
-            stored = await loop.run_in_executor(self._executor, self._books.store_deliveries, pdus)
+            stored = await loop.run_in_executor(self._executor, self._intake.store, pdus)
             # Unstored: a temporary error, so that the SMSC delivers it again later.
             status = codec.ESME_ROK if stored else codec.ESME_RX_T_APPN
             for link, pdu in batch:
                 link.respond(pdu, status)
 
-    async def _reconcile_now_and_then(self) -> None:
+    async def _purge_now_and_then(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
             try:
-                await loop.run_in_executor(self._executor, self._books.reconcile)
+                await loop.run_in_executor(self._executor, self._intake.purge)
             except Exception:
-                log.exception("smpp.reconcile_failed", connection=self.name)
-            await asyncio.sleep(self.config.reconcile_every)
+                log.exception("smpp.purge_failed", connection=self.name)
+            await asyncio.sleep(self.config.purge_every)

@@ -13,6 +13,7 @@ from herald.kit.db import Database
 from herald.messaging import settle
 from herald.providers.base import InboundSink, Provider, Receipt, ReceiptSink
 from herald.providers.smpp import SmppConfig, SmppProvider
+from herald.providers.whatsapp import WhatsAppConfig, WhatsAppProvider
 from herald.routing import repository, service
 from herald.routing.models import Connection
 from herald.routing.router import RouteLoader, Router, RouteRule
@@ -41,10 +42,14 @@ def smpp_config(row: Connection, settings: Settings) -> SmppConfig:
     )
 
 
+Config = SmppConfig | WhatsAppConfig
+Opened = SmppProvider | WhatsAppProvider
+
+
 class Connections:
-    """The SMPP connections of this process, kept in step with the connections table: one
-    added with `herald connection add` is opened within a few seconds, one removed is
-    unbound, one changed is re-opened with its new settings."""
+    """The carrier connections (SMPP, WhatsApp) of this process, kept in step with the
+    connections table: one added with `herald connection add` is opened within a few
+    seconds, one removed is closed, one changed is re-opened with its new settings."""
 
     def __init__(
         self, settings: Settings, db: Database, clock: Clock, inbound: InboundSink | None
@@ -57,12 +62,20 @@ class Connections:
     def _settlement(self, session: Session, receipts: Sequence[Receipt]) -> None:
         settle.apply_receipts(session, self._clock, receipts)
 
-    def wanted(self) -> dict[str, SmppConfig]:
+    def wanted(self) -> dict[str, Config]:
         with self._db.reading() as session:
             rows = repository.list_connections(session)
-        return {row.name: smpp_config(row, self._settings) for row in rows if row.type == "smpp"}
+        wanted: dict[str, Config] = {}
+        for row in rows:
+            if row.type == "smpp":
+                wanted[row.name] = smpp_config(row, self._settings)
+            elif row.type == "whatsapp":
+                wanted[row.name] = WhatsAppConfig.from_settings(row.name, row.settings or {})
+        return wanted
 
-    def build(self, config: SmppConfig) -> SmppProvider:
+    def build(self, config: Config) -> Opened:
+        if isinstance(config, WhatsAppConfig):
+            return WhatsAppProvider(config)
         return SmppProvider(config, self._db, self._clock, self._settlement, self._inbound)
 
     def providers(self) -> dict[str, Provider]:
@@ -75,7 +88,7 @@ class Connections:
         running = {
             name: provider
             for name, provider in router.providers.items()
-            if isinstance(provider, SmppProvider)
+            if isinstance(provider, SmppProvider | WhatsAppProvider)
         }
         changed = 0
         for name, provider in running.items():

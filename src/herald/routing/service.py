@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from herald.errors import Conflict, NotFound, ValidationFailed
 from herald.kit.clock import Clock
 from herald.kit.ids import new_id
+from herald.providers.whatsapp.config import WhatsAppConfig
 from herald.routing import repository
 from herald.routing.models import BindMode, CarrierPrefix, Connection, Route
 from herald.routing.numbers import CarrierDetector, carrier_code
@@ -21,7 +22,8 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 # Connections every Herald has without configuration; routes may point at them.
 BUILTIN_CONNECTIONS = frozenset({"SIMULATOR"})
-CONNECTION_TYPES = ("smpp",)
+CONNECTION_TYPES = ("smpp", "whatsapp")
+CHANNEL_TYPES = ("SMS", "WHATSAPP")
 
 
 def detector(session: Session) -> CarrierDetector:
@@ -110,6 +112,39 @@ def add_connection(session: Session, clock: Clock, spec: ConnectionSpec) -> Conn
     return row
 
 
+def add_whatsapp_connection(session: Session, clock: Clock, config: WhatsAppConfig) -> Connection:
+    """A WhatsApp Business Cloud API connection: its settings live in `settings` (JSON);
+    the SMPP columns stay empty."""
+    errors = config.problems()
+    if not _NAME.match(config.name):
+        errors["name"] = "1-64 letters, digits, '.', '_' or '-'."
+    if errors:
+        raise ValidationFailed(errors)
+    if config.name.upper() in BUILTIN_CONNECTIONS or repository.get_connection(
+        session, config.name
+    ):
+        raise Conflict(f"A connection named {config.name} already exists.")
+    now = clock.now()
+    row = Connection(
+        id=new_id(),
+        name=config.name,
+        type="whatsapp",
+        host="",
+        port=0,
+        system_id="",
+        password="",
+        system_type="",
+        tps=max(1, int(config.rate)),
+        window=config.concurrency,
+        bind_mode="",
+        settings=config.settings(),
+        created_at=now,
+        updated_at=now,
+    )
+    repository.add(session, row)
+    return row
+
+
 _CHANGEABLE = ("host", "port", "system_id", "password", "system_type", "tps", "window", "bind_mode")
 
 
@@ -121,6 +156,8 @@ def update_connection(
     row = repository.get_connection(session, name)
     if row is None:
         raise NotFound(f"No connection named {name}.")
+    if row.type != "smpp":
+        raise ValidationFailed({"name": "Only SMPP connections are changed this way."})
     unknown = set(changes) - set(_CHANGEABLE)
     if unknown:
         raise ValidationFailed({field: "Cannot be changed." for field in sorted(unknown)})
@@ -159,20 +196,30 @@ def add_route(
     carrier: str | None = None,
     prefix: str | None = None,
     priority: int = 0,
+    channel_type: str = "SMS",
 ) -> Route:
     country = country.upper() if country else None
+    channel_type = channel_type.upper()
     errors = {}
+    if channel_type not in CHANNEL_TYPES:
+        errors["channel_type"] = f"One of: {', '.join(CHANNEL_TYPES)}."
     if country is not None and not _COUNTRY.match(country):
         errors["country"] = "An ISO 3166 alpha-2 code, e.g. AO."
     if prefix is not None and not _PREFIX.match(prefix):
         errors["prefix"] = "A prefix is '+' followed by 1 to 15 digits."
     if errors:
         raise ValidationFailed(errors)
-    if connection not in BUILTIN_CONNECTIONS and not repository.get_connection(session, connection):
+    target = repository.get_connection(session, connection)
+    if connection not in BUILTIN_CONNECTIONS and target is None:
         raise NotFound(f"No connection named {connection}.")
+    if (target is not None and target.type == "whatsapp") != (channel_type == "WHATSAPP"):
+        raise ValidationFailed(
+            {"channel_type": "WHATSAPP routes go to whatsapp connections, and only they do."}
+        )
     row = Route(
         id=new_id(),
         connection_name=connection,
+        channel_type=channel_type,
         country_alpha2=country,
         carrier=carrier_code(carrier) if carrier else None,
         prefix=prefix,

@@ -100,3 +100,25 @@ def suppressed_numbers(session: Session, organization_id: uuid.UUID) -> frozense
 def list_suppressions(session: Session, organization_id: uuid.UUID) -> list[Suppression]:
     stmt = select(Suppression).where(Suppression.organization_id == organization_id)
     return list(session.scalars(stmt.order_by(Suppression.created_at)))
+
+
+def people_who_wrote(
+    session: Session,
+    organization_id: uuid.UUID,
+    numbers: Iterable[str],
+    to_numbers: Iterable[str],
+    since: datetime,
+) -> set[str]:
+    """Which of `numbers` wrote to one of `to_numbers` since `since` (their WhatsApp
+    customer-service window is open)."""
+    wanted = list(numbers)
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):  # bounded IN lists
+        stmt = select(InboundMessage.from_number).where(
+            InboundMessage.organization_id == organization_id,
+            InboundMessage.from_number.in_(wanted[start : start + 500]),
+            InboundMessage.to_number.in_(list(to_numbers)),
+            InboundMessage.received_at >= since,
+        )
+        found.update(session.scalars(stmt))
+    return found

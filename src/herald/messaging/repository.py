@@ -481,3 +481,17 @@ def send_times(session: Session, campaign_id: uuid.UUID) -> list[tuple[datetime,
         .limit(TIMELINE_ROWS)
     )
     return [(sent, status, updated) for sent, status, updated in session.execute(stmt) if sent]
+
+
+def mark_read(session: Session, provider_name: str, refs: Sequence[str], at: datetime) -> None:
+    """The person read these messages (by carrier id): the first read time stays."""
+    if refs:
+        session.execute(
+            update(messages)
+            .where(
+                messages.c.provider_name == provider_name,
+                messages.c.provider_message_id.in_(list(refs)),
+                messages.c.read_at.is_(None),
+            )
+            .values(read_at=at)
+        )

@@ -18,7 +18,7 @@ import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -38,6 +38,18 @@ FINAL_REFUSALS = {131047, 131026}  # window closed, undeliverable: REJECTED
 class BadSignature(HeraldError):
     status = 401
     code = "WHATSAPP_BAD_SIGNATURE"
+
+
+class NotYet(HeraldError):
+    """A read mark for a message whose send is not recorded yet (Meta was faster than our
+    own bookkeeping): Meta posts the webhook again later, and then it applies."""
+
+    status = 503
+    code = "WHATSAPP_NOT_YET"
+
+
+# Read marks older than this for an unknown message are dropped rather than asked again.
+UNKNOWN_READS_KEPT = timedelta(minutes=10)
 
 
 class BadVerifyToken(HeraldError):
@@ -171,12 +183,17 @@ def receive(
         receipts(notification.receipts)
     with db.transaction() as session:
         now = clock.now()
-        for wamid, at in notification.reads:
-            messages.mark_read(session, connection_name, [wamid], at)
+        unknown = [
+            at
+            for wamid, at in notification.reads
+            if not messages.mark_read(session, connection_name, wamid, at)
+        ]
         fresh = [
             item
             for key, item in notification.inbound
             if repository.first_time(session, connection_name, f"message:{key}", now)
         ]
         inbound(session, fresh)
+    if any(at > now - UNKNOWN_READS_KEPT for at in unknown):
+        raise NotYet("A read mark names a message not recorded yet; post it again.")
     return notification

@@ -48,7 +48,9 @@ def test_a_free_form_reply_inside_the_window_is_sent_and_priced_as_service(
     desk.run()
     [message] = [m for m in desk.settled(1) if m["content"] == "We open at 9."]
     assert message["status"] == "DELIVERED"
-    assert message["read_at"] is not None
+    read = wait_until(lambda: desk.message(message["id"])["read_at"])
+    assert desk.message(message["id"])["status"] == "DELIVERED"  # read is not a status
+    assert read[:10] == message["created_at"][:10]  # Meta stamps whole seconds
     assert desk.cloud.sent[0].body["text"]["body"] == "We open at 9."
     assert desk.herald.balance(desk.tenant) == before - to_micros("0.01")
 

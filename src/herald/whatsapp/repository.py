@@ -53,4 +53,4 @@ def first_time(session: Session, connection_name: str, key: str, now: datetime) 
     values = {"key": key, "connection_name": connection_name, "received_at": now}
     dialect_insert = pg_insert if is_postgres(session) else sqlite_insert
     stmt = dialect_insert(WebhookItem).values(values).on_conflict_do_nothing()
-    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+    return session.execute(stmt.returning(WebhookItem.key)).first() is not None

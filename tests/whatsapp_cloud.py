@@ -126,6 +126,7 @@ class CloudApi:
         self._outbox: queue.Queue[tuple[float, dict[str, Any]] | None] = queue.Queue()
         self._server: ThreadingHTTPServer | None = None
         self._poster: threading.Thread | None = None
+        self._stopping = threading.Event()
         self.port = 0
 
     # -- life --------------------------------------------------------------------------------
@@ -144,6 +145,7 @@ class CloudApi:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self._outbox.put(None)
         if self._poster:
             self._poster.join(timeout=10)
@@ -335,12 +337,19 @@ class CloudApi:
             # Every message's sent, then its delivered, then its read: as they happen.
             order = {"sent": 0, "failed": 0, "delivered": 1, "read": 2}
             statuses.sort(key=lambda s: order[s["status"]])
-            for attempt in range(50):
-                try:
-                    self.post_webhook(self._envelope({**self._metadata(), "statuses": statuses}))
-                    break
-                except Exception:
-                    time.sleep(min(2.0, 0.1 * (attempt + 1)))  # Meta retries for days
+            self._post_or_retry(self._envelope({**self._metadata(), "statuses": statuses}), 1)
+
+    def _post_or_retry(self, payload: dict[str, Any], attempt: int) -> None:
+        """Post a webhook; if Herald does not answer 200, post it again later, on its own
+        schedule, without holding up the webhooks that follow (as Meta retries)."""
+        try:
+            self.post_webhook(payload)
+        except Exception:
+            if attempt < 120 and not self._stopping.is_set():
+                delay = min(2.0, 0.1 * attempt)
+                timer = threading.Timer(delay, self._post_or_retry, (payload, attempt + 1))
+                timer.daemon = True
+                timer.start()
 
     def _templates_page(self, query: dict[str, list[str]]) -> dict[str, Any]:
         limit = int(query.get("limit", ["25"])[0])

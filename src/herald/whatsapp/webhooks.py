@@ -48,8 +48,10 @@ class NotYet(HeraldError):
     code = "WHATSAPP_NOT_YET"
 
 
-# Read marks older than this for an unknown message are dropped rather than asked again.
-UNKNOWN_READS_KEPT = timedelta(minutes=10)
+# Read marks older than this for an unknown message are dropped rather than asked again:
+# a send is recorded within a second or so of Meta's answer; a message whose answer was lost
+# in a crash is sent again under a new id and will never be known by the old one.
+UNKNOWN_READS_KEPT = timedelta(seconds=30)
 
 
 class BadVerifyToken(HeraldError):

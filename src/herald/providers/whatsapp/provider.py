@@ -28,7 +28,7 @@ log = structlog.get_logger(__name__)
 THROTTLED = 130429  # the number's throughput: everybody waits, then tries again
 PAIR_RATE = 131056  # too many messages to this one person: this one later
 PAIR_RATE_SECONDS = 6.0  # Meta allows about one message every 6 seconds to one person
-RETRY_LATER = {131000, 131016, 130472, 133004}  # Meta's "try again" family
+RETRY_LATER = {131000, 131016, 133004}  # Meta's "try again" family
 GROUP = 25  # answers recorded per transaction at most
 
 

@@ -66,3 +66,44 @@ def test_throughput_refusals_130429_are_retried_with_nothing_lost_or_doubled(
     assert Counter(m["status"] for m in messages) == {"DELIVERED": 300}
     assert sorted(s.to for s in desk.cloud.sent) == sorted(r.lstrip("+") for r in recipients)
     assert desk.herald.ledger_balances(desk.tenant)
+
+
+@pytest.fixture
+def paired(db_url: str, tmp_path: Path) -> Iterator[WhatsAppDesk]:
+    """Meta takes one message every 6 seconds to one person (the pair rate)."""
+    opened = open_desk(db_url, tmp_path / "data", CloudConfig(pair_interval=6.0))
+    yield opened
+    close_desk(opened)
+
+
+def test_the_pair_rate_131056_sends_that_recipient_later_and_the_others_now(
+    paired: WhatsAppDesk,
+) -> None:
+    desk = paired
+    for _ in range(3):
+        answer = desk.send(number(1), "x", template=TEMPLATE)
+        assert answer.status_code == 202, answer.text
+    desk.send(number(2), "x", template=TEMPLATE)
+    desk.run(timeout=120)
+    messages = desk.settled(4, timeout=120)
+    assert Counter(m["status"] for m in messages) == {"DELIVERED": 4}
+    assert desk.cloud.refusals[131056] >= 2
+    assert Counter(s.to for s in desk.cloud.sent) == {
+        number(1).lstrip("+"): 3,
+        number(2).lstrip("+"): 1,
+    }
+
+
+def test_a_window_meta_says_is_closed_ends_the_message_rejected_131047_and_refunded(
+    desk: WhatsAppDesk,
+) -> None:
+    person = number(3).lstrip("+")
+    desk.cloud.person_writes(person, "hi")  # Herald sees the window open...
+    desk.cloud.last_inbound[person] = 0.0  # ...Meta no longer does (it closed meanwhile)
+    before = desk.herald.balance(desk.tenant)
+    assert desk.send(number(3), "Still there?").status_code == 202
+    desk.run()
+    [message] = desk.settled(1)
+    assert (message["status"], message["error_code"]) == ("REJECTED", "WHATSAPP_131047")
+    assert message["is_refunded"] is True
+    assert desk.herald.balance(desk.tenant) == before

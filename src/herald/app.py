@@ -37,6 +37,7 @@ from herald.api.methods import DocumentedMethods, allowed_methods
 from herald.api.observability import RequestObservability
 from herald.api.ratelimits import RateLimitMiddleware
 from herald.api.urgency import UrgentWrites
+from herald.api.whatsapp_webhooks import router as whatsapp_webhooks_router
 from herald.bootstrap import Container, build
 from herald.errors import HeraldError, NotFound, ValidationFailed
 from herald.kit.logging import ensure_configured
@@ -132,6 +133,7 @@ def create_app(
     app.include_router(voice_api.router)
     app.include_router(dashboard_router)
     app.include_router(email_router)
+    app.include_router(whatsapp_webhooks_router)
     _add_error_handlers(app)
     _add_health(app)
     app.openapi = _published(app)  # type: ignore[method-assign]

@@ -12,6 +12,7 @@ from herald.routing import models as routing_models
 from herald.tenancy import models as tenancy_models
 from herald.voice import models as voice_models
 from herald.webhooks import models as webhooks_models
+from herald.whatsapp import models as whatsapp_models
 
 __all__ = [
     "Base",
@@ -26,4 +27,5 @@ __all__ = [
     "tenancy_models",
     "voice_models",
     "webhooks_models",
+    "whatsapp_models",
 ]

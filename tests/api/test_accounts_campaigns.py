@@ -112,8 +112,8 @@ def test_a_workflow_is_checked_before_it_is_stored(herald: RunningHerald) -> Non
         ({"steps": [{"type": "wait", "duration": "P1D"}]}, "send step"),
         ({"steps": [{"type": "send", "templates": {"en": "Hi {{ lead.firstName "}}]}, "compile"),
         (
-            {"steps": [{"type": "send", "channel": "WHATSAPP", "templates": {"en": "Hi"}}]},
-            "WHATSAPP",
+            {"steps": [{"type": "send", "channel": "FAX", "templates": {"en": "Hi"}}]},
+            "Unknown channel",
         ),
         ({"steps": [{"type": "send", "templates": {"fr": "Salut"}}]}, "outreach language 'en'"),
         ({"steps": [{"type": "send", "templates": {"en": "x"}}, {"type": "jump"}]}, "steps.1"),

@@ -50,7 +50,7 @@ def _fields(response: Response) -> dict[str, str]:
         ({"remitter_id": "6f1c2b1e-2d4b-4c7a-9f0e-3a5b7c9d1e2f"}, "remitter_id", "UUID v7"),
         ({"content": ""}, "content", "at least 1 character"),
         ({"content": "x" * 10_001}, "content", "at most 10000 characters"),
-        ({"channel_type": "WHATSAPP"}, "channel_type", "'SMS'"),
+        ({"channel_type": "EMAIL"}, "channel_type", "'SMS'"),
         ({"recipients": ["+244990000001"]}, "recipients", "at least 2 items"),
         ({"recipients": ["+244990000001"] * 1001}, "recipients", "at most 1000 items"),
         ({"recipients": ["+244990000001", "call me"]}, "recipients.1", "Must be a phone number"),

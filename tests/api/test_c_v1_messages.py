@@ -13,7 +13,7 @@ SEED_002_FIELDS = {
     "id", "organization_id", "billing_account_id", "campaign_id", "contact_id",
     "sms_remitter_id", "sms_remitter", "external_id", "channel_type", "channel_destination",
     "provider_name", "e164_format", "content", "trigger_source", "cost", "is_refunded",
-    "status", "error_code", "created_at", "updated_at",
+    "status", "error_code", "read_at", "created_at", "updated_at",
 }  # fmt: skip
 
 

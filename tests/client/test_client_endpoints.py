@@ -101,6 +101,7 @@ async def messaging_scenario(run: Runner, tenant: Tenant, operator: Runner) -> N
 
     assert (await do(h.list_inbound_messages(from_number="+244990000001"))).items == []
     assert await collect(h.iter_inbound_messages()) == []
+    assert await do(h.list_whatsapp_templates()) == []
 
     assert [w.id for w in await do(h.list_webhooks())] == [hook.id]
     assert (await do(h.get_webhook(hook.id))).url == hook.url

@@ -127,3 +127,48 @@ def test_an_operator_changes_a_connection_in_place_and_bad_values_change_nothing
     assert (listed["tps"], listed["window"], listed["port"]) == (200, 30, 2775)
     missing = cli.invoke(app, ["connection", "update", "nobody", "--tps", "5"])
     assert missing.exit_code == 1 and "No connection named nobody" in missing.output
+
+
+WHATSAPP = [
+    "connection",
+    "add",
+    "--name",
+    "wa-main",
+    "--type",
+    "whatsapp",
+    "--phone-number-id",
+    "106540352242922",
+    "--waba-id",
+    "102290129340398",
+    "--access-token",
+    "EAAtoken",
+    "--app-secret",
+    "shh",
+    "--verify-token",
+    "herald-verify",
+]
+
+
+def test_an_operator_adds_a_whatsapp_connection_and_routes_whatsapp_messages_to_it(
+    cli: CliRunner,
+) -> None:
+    added = cli.invoke(app, [*WHATSAPP, "--json"])
+    assert added.exit_code == 0, added.output
+    shown = json.loads(added.output)
+    assert shown["api_base_url"] == "https://graph.facebook.com/v21.0"  # pinned version
+    assert shown["rate"] == 80.0
+    assert "access_token" not in shown and "app_secret" not in shown
+    sms_route = cli.invoke(app, ["route", "add", "--connection", "wa-main"])
+    assert sms_route.exit_code == 1
+    assert "channel_type" in sms_route.output
+    route = cli.invoke(
+        app, ["route", "add", "--connection", "wa-main", "--channel-type", "whatsapp", "--json"]
+    )
+    assert route.exit_code == 0, route.output
+    assert json.loads(route.output)["channel_type"] == "WHATSAPP"
+
+
+def test_a_whatsapp_connection_without_its_credentials_is_refused(cli: CliRunner) -> None:
+    result = cli.invoke(app, WHATSAPP[:-4])  # no --app-secret, no --verify-token
+    assert result.exit_code != 0
+    assert "--app-secret" in result.output and "--verify-token" in result.output

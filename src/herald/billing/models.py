@@ -47,7 +47,7 @@ class Price(Base):
     __table_args__ = (UniqueConstraint("channel_type", "country_alpha2", "carrier"),)
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
-    channel_type: Mapped[str] = mapped_column(String(16))
+    channel_type: Mapped[str] = mapped_column(String(32))  # SMS, VOICE, WHATSAPP_MARKETING...
     country_alpha2: Mapped[str] = mapped_column(String(2))
     carrier: Mapped[str] = mapped_column(String(64))
     price_micros: Mapped[int] = mapped_column(BigInteger)

@@ -10,11 +10,12 @@ import typer
 from .context import clock, emit, emit_rows, parse_id, transaction
 
 if TYPE_CHECKING:
+    from herald.providers.whatsapp.config import WhatsAppConfig
     from herald.routing import service as routing
 
 connection_app = typer.Typer(
-    help="Carrier connections (SMPP) and mailboxes (email). A running Herald applies changes "
-    "within seconds.",
+    help="Carrier connections (SMPP, WhatsApp) and mailboxes (email). A running Herald applies "
+    "changes within seconds.",
     no_args_is_help=True,
 )
 route_app = typer.Typer(
@@ -28,7 +29,9 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 @connection_app.command("add")
 def add_connection(
     name: Annotated[str, typer.Option(help="A name for the connection, e.g. unitel-1.")],
-    type_: Annotated[str, typer.Option("--type", help="smpp, or email (a mailbox).")] = "smpp",
+    type_: Annotated[
+        str, typer.Option("--type", help="smpp, whatsapp, or email (a mailbox).")
+    ] = "smpp",
     host: Annotated[str | None, typer.Option(help="SMPP: the SMSC's host.")] = None,
     port: Annotated[int | None, typer.Option(help="SMPP: the SMSC's SMPP port.")] = None,
     system_id: Annotated[str | None, typer.Option("--system-id", help="SMPP account.")] = None,
@@ -72,12 +75,35 @@ def add_connection(
     dkim_key_file: Annotated[
         Path | None, typer.Option("--dkim-key-file", help="DKIM private key (PEM).")
     ] = None,
+    phone_number_id: Annotated[
+        str | None, typer.Option("--phone-number-id", help="WhatsApp: the number's id.")
+    ] = None,
+    waba_id: Annotated[
+        str | None, typer.Option("--waba-id", help="WhatsApp: the business account's id.")
+    ] = None,
+    access_token: Annotated[
+        str | None, typer.Option("--access-token", help="WhatsApp: a system user token.")
+    ] = None,
+    app_secret: Annotated[
+        str | None, typer.Option("--app-secret", help="WhatsApp: signs Meta's webhooks.")
+    ] = None,
+    verify_token: Annotated[
+        str | None, typer.Option("--verify-token", help="WhatsApp: webhook handshake token.")
+    ] = None,
+    api_base_url: Annotated[
+        str | None, typer.Option("--api-base-url", help="WhatsApp: Graph base with version.")
+    ] = None,
+    rate: Annotated[
+        float | None, typer.Option(help="WhatsApp: messages per second (default 80).")
+    ] = None,
     as_json: Json = False,
 ) -> None:
-    """Add an SMPP connection or a mailbox (a running Herald opens it within seconds)."""
+    """Add a connection: SMPP (a running Herald binds within seconds), a WhatsApp Business
+    Cloud API number (--type whatsapp) or a mailbox (--type email)."""
     from herald.routing import service as routing
 
-    if type_.lower() == "email":
+    kind = type_.lower()
+    if kind == "email":
         from herald.providers.email.mailbox import Mailbox
 
         box = Mailbox(
@@ -103,13 +129,40 @@ def add_connection(
             data = _connection(routing.add_mailbox(session, clock, box))
         emit(data, as_json)
         return
+    if kind == "whatsapp":
+        config = _whatsapp_config(
+            name,
+            phone_number_id,
+            waba_id,
+            access_token,
+            app_secret,
+            verify_token,
+            api_base_url,
+            rate,
+        )
+        with transaction() as session:
+            data = _connection(routing.add_whatsapp_connection(session, clock, config))
+        emit(data, as_json)
+        return
+    missing = [
+        o
+        for o, v in (
+            ("--host", host),
+            ("--port", port),
+            ("--system-id", system_id),
+            ("--password", password),
+        )
+        if v is None
+    ]
+    if missing and kind == "smpp":
+        raise typer.BadParameter(f"An SMPP connection needs {', '.join(missing)}.")
     spec = routing.ConnectionSpec(
         name=name,
         host=host or "",
         port=port or 0,
         system_id=system_id or "",
         password=password or "",
-        type=type_.lower(),
+        type=kind,
         system_type=system_type,
         tps=tps,
         window=window,
@@ -119,6 +172,44 @@ def add_connection(
         row = routing.add_connection(session, clock, spec)
         data = _connection(row)
     emit(data, as_json)
+
+
+def _whatsapp_config(
+    name: str,
+    phone_number_id: str | None,
+    waba_id: str | None,
+    access_token: str | None,
+    app_secret: str | None,
+    verify_token: str | None,
+    api_base_url: str | None,
+    rate: float | None,
+) -> WhatsAppConfig:
+    from herald.providers.whatsapp.config import (
+        DEFAULT_API_BASE_URL,
+        DEFAULT_RATE,
+        WhatsAppConfig,
+    )
+
+    given = {
+        "--phone-number-id": phone_number_id,
+        "--waba-id": waba_id,
+        "--access-token": access_token,
+        "--app-secret": app_secret,
+        "--verify-token": verify_token,
+    }
+    missing = [option for option, value in given.items() if not value]
+    if missing:
+        raise typer.BadParameter(f"A whatsapp connection needs {', '.join(missing)}.")
+    return WhatsAppConfig(
+        name=name,
+        phone_number_id=phone_number_id or "",
+        waba_id=waba_id or "",
+        access_token=access_token or "",
+        app_secret=app_secret or "",
+        verify_token=verify_token or "",
+        api_base_url=(api_base_url or DEFAULT_API_BASE_URL).rstrip("/"),
+        rate=rate if rate is not None else DEFAULT_RATE,
+    )
 
 
 @connection_app.command("update")
@@ -168,12 +259,15 @@ def list_connections(as_json: Json = False) -> None:
     if as_json:
         emit_rows(rows, as_json, "")
         return
-    mailboxes = [row for row in rows if row["type"] == "email"]
-    carriers = [row for row in rows if row["type"] != "email"]
-    if carriers or not mailboxes:
+    # One table per kind: each kind has its own columns.
+    titles = {"email": "Mailboxes", "whatsapp": "WhatsApp numbers"}
+    carriers = [row for row in rows if row["type"] not in titles]
+    if carriers or not rows:
         emit_rows(carriers, as_json, "Carrier connections")
-    if mailboxes:
-        emit_rows(mailboxes, as_json, "Mailboxes")
+    for kind, title in titles.items():
+        same = [row for row in rows if row["type"] == kind]
+        if same:
+            emit_rows(same, as_json, title)
 
 
 @connection_app.command("remove")
@@ -189,8 +283,8 @@ def remove_connection(
 
 
 def _connection(row: routing.Connection) -> dict[str, object]:
+    settings = row.settings or {}
     if row.type == "email":
-        settings = row.settings or {}
         return {
             "name": row.name,
             "type": row.type,
@@ -199,6 +293,15 @@ def _connection(row: routing.Connection) -> dict[str, object]:
             "imap": f"{settings.get('imap_host')}:{settings.get('imap_port')}",
             "daily_cap": settings.get("daily_cap"),
             "dkim": settings.get("dkim_domain") or "",
+        }
+    if row.type == "whatsapp":
+        return {
+            "name": row.name,
+            "type": row.type,
+            "phone_number_id": settings.get("phone_number_id"),
+            "waba_id": settings.get("waba_id"),
+            "api_base_url": settings.get("api_base_url"),
+            "rate": settings.get("rate"),
         }
     return {
         "name": row.name,
@@ -222,6 +325,9 @@ def add_route(
     priority: Annotated[
         int, typer.Option(help="Among equally specific routes the highest is used first.")
     ] = 0,
+    channel_type: Annotated[
+        str, typer.Option("--channel-type", help="SMS, or WHATSAPP for a whatsapp connection.")
+    ] = "SMS",
     as_json: Json = False,
 ) -> None:
     """Send matching messages over CONNECTION (the most specific matching route wins)."""
@@ -236,6 +342,7 @@ def add_route(
             carrier=carrier,
             prefix=prefix,
             priority=priority,
+            channel_type=channel_type,
         )
         data = _route(row)
     emit(data, as_json)
@@ -263,6 +370,7 @@ def _route(row: routing.Route) -> dict[str, object]:
     return {
         "id": str(row.id),
         "connection": row.connection_name,
+        "channel_type": row.channel_type,
         "country": row.country_alpha2 or "*",
         "carrier": row.carrier or "*",
         "prefix": row.prefix or "*",

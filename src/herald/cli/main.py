@@ -20,6 +20,7 @@ from .simulator import simulator_app
 from .tenancy import key_app, remitter_app, tenant_app
 from .voice import voice_app
 from .webhooks import webhook_app
+from .whatsapp import whatsapp_app
 
 # Set by `herald --debug`: an unexpected error shows its traceback.
 _debug = False
@@ -66,6 +67,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(tenant_app, name="tenant")
+app.add_typer(whatsapp_app, name="whatsapp")
 app.add_typer(key_app, name="key")
 app.add_typer(remitter_app, name="remitter")
 app.add_typer(wallet_app, name="wallet")

@@ -150,6 +150,19 @@ class WebhookDelivery(Resource):
     attempt_log: list[WebhookAttempt]
 
 
+class WhatsAppTemplate(Resource):
+    connection: str
+    name: str
+    language: str
+    status: str
+    category: str
+    body: str
+    header: str | None
+    parameters: int
+    header_parameters: int
+    synced_at: datetime
+
+
 class Connection(Resource):
     id: str
     name: str

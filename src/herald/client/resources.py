@@ -200,6 +200,10 @@ class Messaging(Namespace):
     ) -> Iterator[m.InboundMessage]:
         return self._transport.iterate(self._inbound(filters, page_size))
 
+    def list_whatsapp_templates(self) -> list[m.WhatsAppTemplate]:
+        """The WhatsApp message templates, as last synced (`herald whatsapp templates sync`)."""
+        return self._run("GET", "/whatsapp/templates", listed(m.WhatsAppTemplate))
+
     def create_webhook(
         self,
         *,

@@ -120,3 +120,25 @@ def add_email_suppression(session: Session, row: EmailSuppression) -> bool:
     session.add(row)
     session.flush()
     return True
+
+
+def people_who_wrote(
+    session: Session,
+    organization_id: uuid.UUID,
+    numbers: Iterable[str],
+    to_numbers: Iterable[str],
+    since: datetime,
+) -> set[str]:
+    """Which of `numbers` wrote to one of `to_numbers` since `since` (their WhatsApp
+    customer-service window is open)."""
+    wanted = list(numbers)
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):  # bounded IN lists
+        stmt = select(InboundMessage.from_number).where(
+            InboundMessage.organization_id == organization_id,
+            InboundMessage.from_number.in_(wanted[start : start + 500]),
+            InboundMessage.to_number.in_(list(to_numbers)),
+            InboundMessage.received_at >= since,
+        )
+        found.update(session.scalars(stmt))
+    return found

@@ -17,10 +17,12 @@ from herald.kit.clock import Clock
 from herald.kit.db import Database
 from herald.kit.ids import new_id
 from herald.messaging import campaign_status, events, repository
-from herald.messaging.accept import BATCH_PRIORITY, message_row
+from herald.messaging.accept import BATCH_PRIORITY, message_row, reject_closed_windows
 from herald.messaging.models import Campaign
 from herald.messaging.plan import Dropped, Plan, plan_recipients
 from herald.routing import service as routing
+from herald.tenancy import repository as tenancy
+from herald.whatsapp import channel as whatsapp
 
 
 def expand_due(db: Database, clock: Clock, owner: str, lease: timedelta, limit: int = 1) -> int:
@@ -42,13 +44,15 @@ def expand_campaign(db: Database, clock: Clock, campaign_id: uuid.UUID, owner: s
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
             return
+        pricing = _channel(campaign)
         plan = plan_recipients(
             campaign.recipients,
             campaign.content,
             campaign.country_alpha2,
             routing.detector(session),
-            PriceList.load(session, campaign.channel_type),
+            PriceList.load(session, pricing.get("price_channel", campaign.channel_type)),
             inbound.suppressed_numbers(session, campaign.organization_id),
+            whole="price_channel" in pricing,
         )
     with db.transaction() as session:
         campaign = repository.lock_campaign(session, campaign_id)
@@ -56,6 +60,13 @@ def expand_campaign(db: Database, clock: Clock, campaign_id: uuid.UUID, owner: s
             return  # paused, cancelled, or taken over after our lease ran out
         _write(session, clock, campaign, plan)
         events.campaigns_changed(session, clock.now(), [campaign.id])
+
+
+def _channel(campaign: Campaign) -> dict[str, Any]:
+    """What accepting the campaign decided for its channel (WhatsApp: the template payload
+    and the price list's channel); empty for SMS."""
+    found = (campaign.data or {}).get("channel")
+    return found if isinstance(found, dict) else {}
 
 
 def _still_ours(campaign: Campaign, owner: str) -> bool:
@@ -95,6 +106,7 @@ def _write(session: Session, clock: Clock, campaign: Campaign, plan: Plan) -> No
     except InsufficientFunds as exc:
         campaign_status.failed(campaign, InsufficientFunds.code, exc.message)
         return
+    pricing = _channel(campaign)
     rows = [
         message_row(
             campaign.organization_id,
@@ -104,16 +116,23 @@ def _write(session: Session, clock: Clock, campaign: Campaign, plan: Plan) -> No
             campaign.channel_type,
             campaign.content,
             plan.text.encoding,
-            plan.text.segments,
+            1 if "price_channel" in pricing else plan.text.segments,
             priced,
             trigger_source=campaign.trigger_source,
             priority=BATCH_PRIORITY,
             now=now,
+            payload=pricing.get("payload"),
         )
         for priced in plan.destinations
     ]
     repository.insert_messages(session, rows)
     campaign_status.sending(campaign)
+    if campaign.channel_type == whatsapp.CHANNEL and not pricing.get("payload"):
+        ids = {campaign.remitter_id} if campaign.remitter_id else set()
+        remitter = tenancy.get_remitters(session, ids).get(campaign.remitter_id)  # type: ignore[arg-type]
+        number = remitter.name if remitter else ""
+        reject_closed_windows(session, clock, campaign.organization_id, number, rows)
+        campaign_status.complete_finished(session, [campaign.id], now)
 
 
 def _dropped_row(campaign: Campaign, dropped: Dropped, now: datetime) -> dict[str, Any]:

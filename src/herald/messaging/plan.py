@@ -76,10 +76,14 @@ def plan_recipients(
     detector: CarrierDetector,
     prices: PriceList,
     suppressed: frozenset[str] = frozenset(),
+    *,
+    whole: bool = False,
 ) -> Plan:
     """Normalise, de-duplicate and price each recipient; one message costs
-    segments x the unit price of its country and carrier."""
+    segments x the unit price of its country and carrier (one unit price when `whole`:
+    a channel that bills by message, not by SMS segment)."""
     plan = Plan(text=analyse(content))
+    units = 1 if whole else plan.text.segments
     seen: set[str] = set()
     for position, number in enumerate(raw):
         destination = detector.destination(number, default_region)
@@ -95,16 +99,21 @@ def plan_recipients(
         else:
             seen.add(destination.e164)
             unit = prices.unit_price(destination.country_alpha2, destination.carrier)
-            plan.destinations.append(PricedDestination(destination, unit * plan.text.segments))
+            plan.destinations.append(PricedDestination(destination, unit * units))
     return plan
 
 
 def estimate_cost(
-    raw: Iterable[str], content: str, default_region: str | None, prices: PriceList
+    raw: Iterable[str],
+    content: str,
+    default_region: str | None,
+    prices: PriceList,
+    *,
+    whole: bool = False,
 ) -> int:
     """An upper bound of what the recipients will cost, without parsing each number:
     every distinct entry priced at the dearest carrier of its likely country."""
-    segments = analyse(content).segments
+    segments = 1 if whole else analyse(content).segments
     total = 0
     for number in set(raw):
         total += prices.highest_unit_price(likely_region(number, default_region)) * segments

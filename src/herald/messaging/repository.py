@@ -569,3 +569,21 @@ def send_times(session: Session, campaign_id: uuid.UUID) -> list[tuple[datetime,
         .limit(TIMELINE_ROWS)
     )
     return [(sent, status, updated) for sent, status, updated in session.execute(stmt) if sent]
+
+
+def mark_read(session: Session, provider_name: str, ref: str, at: datetime) -> bool:
+    """The person read this message (by carrier id): the first read time stays. False if
+    no message has that carrier id (yet)."""
+    known = session.scalar(
+        select(messages.c.id).where(
+            messages.c.provider_name == provider_name, messages.c.provider_message_id == ref
+        )
+    )
+    if known is None:
+        return False
+    session.execute(
+        update(messages)
+        .where(messages.c.id == known, messages.c.read_at.is_(None))
+        .values(read_at=at)
+    )
+    return True

@@ -90,6 +90,7 @@ def message(message: Message, remitters: Mapping[uuid.UUID, Remitter]) -> dict[s
         "is_refunded": message.is_refunded,
         "status": message.status,
         "error_code": message.error_code,
+        "read_at": isoformat(message.read_at),
         "created_at": isoformat(message.created_at) or "",
         "updated_at": isoformat(message.updated_at) or "",
     }

@@ -21,7 +21,7 @@ from herald.kit.ids import new_id
 from herald.messaging import repository as messages
 from herald.messaging.accept import message_row
 from herald.messaging.plan import plan_recipients
-from herald.outreach import campaign_status, charging, email_sends, pacing, repository
+from herald.outreach import campaign_status, charging, email_sends, pacing, repository, whatsapp
 from herald.outreach.models import (
     CampaignStatus,
     Direction,
@@ -103,6 +103,7 @@ class _Writer:
         self.batch = Batch()
         self.pending: list[_Pending] = []
         self.prices = PriceList.load(session, "SMS")
+        self.whatsapp_prices = whatsapp.prices(session)
         self.detector = routing.detector(session)
         self.suppressed: dict[uuid.UUID, frozenset[str]] = {}
         self.email = email_sends.EmailSends(session, now)
@@ -171,7 +172,11 @@ class _Writer:
         return self.suppressed[organization_id]
 
     def _message(self, campaign: OutreachCampaign, lead: Lead, send: Send) -> dict[str, Any] | None:
-        plan = plan_recipients([lead.phone], send.text, None, self.detector, self.prices)
+        over_whatsapp = send.channel == whatsapp.CHANNEL
+        prices = self.whatsapp_prices if over_whatsapp else self.prices
+        plan = plan_recipients(
+            [lead.phone], send.text, None, self.detector, prices, whole=over_whatsapp
+        )
         if not plan.destinations:
             return None
         return message_row(
@@ -182,7 +187,7 @@ class _Writer:
             send.channel,
             send.text,
             plan.text.encoding,
-            plan.text.segments,
+            1 if over_whatsapp else plan.text.segments,
             plan.destinations[0],
             trigger_source=TRIGGER_SOURCE,
             priority=OUTREACH_PRIORITY,
@@ -233,6 +238,7 @@ class _Writer:
             row.setdefault("address", None)
             row.setdefault("payload", None)
         messages.insert_messages(self.session, self.batch.messages)
+        whatsapp.reject_closed(self.session, self.clock, self.batch.messages)
         repository.insert_entries(self.session, self.batch.entries)
         repository.record_progress(self.session, self.batch.progress, self.now)
         repository.release(self.session, self.batch.released)

@@ -25,7 +25,7 @@ from herald.outreach.templates import static_text, template_error
 
 MAX_STEPS = 20
 MAX_WAIT = timedelta(days=90)
-AVAILABLE_CHANNELS = ("SMS", "EMAIL")
+AVAILABLE_CHANNELS = ("SMS", "EMAIL", "WHATSAPP")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[a-z0-9]{2,8})*$")
 
 
@@ -82,8 +82,6 @@ class SendStep(Shape):
     @classmethod
     def _channel(cls, channel: str) -> str:
         channel = channel.upper()
-        if channel == "WHATSAPP":
-            raise ValueError("The WHATSAPP channel is not available yet; use SMS or EMAIL.")
         if channel not in AVAILABLE_CHANNELS:
             raise ValueError(f"Unknown channel; available: {', '.join(AVAILABLE_CHANNELS)}.")
         return channel

@@ -12,6 +12,7 @@ from herald.providers.email.inbox import Inbox, MailSink
 from herald.providers.email.mailbox import Mailbox
 from herald.providers.email.provider import EmailProvider
 from herald.providers.smpp import SmppConfig, SmppProvider
+from herald.providers.whatsapp import WhatsAppConfig, WhatsAppProvider
 from herald.routing import repository, service
 from herald.routing.models import Connection
 from herald.routing.router import RouteLoader, Router, RouteRule
@@ -40,14 +41,15 @@ def smpp_config(row: Connection, settings: Settings) -> SmppConfig:
     )
 
 
-Config = SmppConfig | Mailbox
-Opened = SmppProvider | EmailProvider
+Config = SmppConfig | WhatsAppConfig | Mailbox
+Opened = SmppProvider | WhatsAppProvider | EmailProvider
 
 
 class Connections:
-    """The SMPP connections and mailboxes of this process, kept in step with the connections
-    table: one added with `herald connection add` is opened within a few seconds, one
-    removed is closed, one changed is re-opened with its new settings."""
+    """The carrier connections (SMPP, WhatsApp) and mailboxes (email) of this process, kept
+    in step with the connections table: one added with `herald connection add` is opened
+    within a few seconds, one removed is closed, one changed is re-opened with its new
+    settings."""
 
     def __init__(
         self,
@@ -72,12 +74,16 @@ class Connections:
                 wanted[row.name] = smpp_config(row, self._settings)
             elif row.type == "email":
                 wanted[row.name] = Mailbox.from_settings(row.name, row.settings or {})
+            elif row.type == "whatsapp":
+                wanted[row.name] = WhatsAppConfig.from_settings(row.name, row.settings or {})
         return wanted
 
     def build(self, config: Config) -> Opened:
         if isinstance(config, Mailbox):
             url = self._settings.effective_public_url
             return EmailProvider(config, url, self._db, self._clock)
+        if isinstance(config, WhatsAppConfig):
+            return WhatsAppProvider(config)
         return SmppProvider(config, self._db, self._clock, self._inbound)
 
     def poll_mailboxes(self, router: Router, receipts: ReceiptSink) -> int:
@@ -105,7 +111,7 @@ class Connections:
         running = {
             name: provider
             for name, provider in router.providers.items()
-            if isinstance(provider, SmppProvider | EmailProvider)
+            if isinstance(provider, SmppProvider | EmailProvider | WhatsAppProvider)
         }
         changed = 0
         for name, provider in running.items():

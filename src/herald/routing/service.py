@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +13,7 @@ from herald.errors import Conflict, NotFound, ValidationFailed
 from herald.kit.clock import Clock
 from herald.kit.ids import new_id
 from herald.providers.email.mailbox import Mailbox
+from herald.providers.whatsapp.config import WhatsAppConfig
 from herald.routing import repository
 from herald.routing.models import BindMode, CarrierPrefix, Connection, Route
 from herald.routing.numbers import CarrierDetector, carrier_code
@@ -22,7 +24,8 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 # Connections every Herald has without configuration; routes may point at them.
 BUILTIN_CONNECTIONS = frozenset({"SIMULATOR"})
-CONNECTION_TYPES = ("smpp", "email")
+CONNECTION_TYPES = ("smpp", "email", "whatsapp")
+CHANNEL_TYPES = ("SMS", "WHATSAPP")
 
 
 def detector(session: Session) -> CarrierDetector:
@@ -113,29 +116,57 @@ def add_connection(session: Session, clock: Clock, spec: ConnectionSpec) -> Conn
 
 def add_mailbox(session: Session, clock: Clock, mailbox: Mailbox) -> Connection:
     """An email connection: its settings in `settings`, the SMPP columns left empty."""
-    errors = mailbox.problems()
-    if not _NAME.match(mailbox.name):
+    return _add_with_settings(
+        session, clock, mailbox.name, "email", mailbox.problems(), mailbox.settings()
+    )
+
+
+def add_whatsapp_connection(session: Session, clock: Clock, config: WhatsAppConfig) -> Connection:
+    """A WhatsApp Business Cloud API connection: its settings live in `settings` (JSON);
+    the SMPP columns stay empty but for its rate and concurrency."""
+    return _add_with_settings(
+        session,
+        clock,
+        config.name,
+        "whatsapp",
+        config.problems(),
+        config.settings(),
+        tps=max(1, int(config.rate)),
+        window=config.concurrency,
+    )
+
+
+def _add_with_settings(
+    session: Session,
+    clock: Clock,
+    name: str,
+    type: str,
+    errors: dict[str, str],
+    settings: dict[str, Any],
+    tps: int = 0,
+    window: int = 0,
+) -> Connection:
+    """A connection that is not SMPP: checked, then stored with its settings as JSON."""
+    if not _NAME.match(name):
         errors["name"] = "1-64 letters, digits, '.', '_' or '-'."
     if errors:
         raise ValidationFailed(errors)
-    if mailbox.name.upper() in BUILTIN_CONNECTIONS or repository.get_connection(
-        session, mailbox.name
-    ):
-        raise Conflict(f"A connection named {mailbox.name} already exists.")
+    if name.upper() in BUILTIN_CONNECTIONS or repository.get_connection(session, name):
+        raise Conflict(f"A connection named {name} already exists.")
     now = clock.now()
     row = Connection(
         id=new_id(),
-        name=mailbox.name,
-        type="email",
+        name=name,
+        type=type,
         host="",
         port=0,
         system_id="",
         password="",
         system_type="",
-        tps=0,
-        window=0,
+        tps=tps,
+        window=window,
         bind_mode="",
-        settings=mailbox.settings(),
+        settings=settings,
         created_at=now,
         updated_at=now,
     )
@@ -205,20 +236,30 @@ def add_route(
     carrier: str | None = None,
     prefix: str | None = None,
     priority: int = 0,
+    channel_type: str = "SMS",
 ) -> Route:
     country = country.upper() if country else None
+    channel_type = channel_type.upper()
     errors = {}
+    if channel_type not in CHANNEL_TYPES:
+        errors["channel_type"] = f"One of: {', '.join(CHANNEL_TYPES)}."
     if country is not None and not _COUNTRY.match(country):
         errors["country"] = "An ISO 3166 alpha-2 code, e.g. AO."
     if prefix is not None and not _PREFIX.match(prefix):
         errors["prefix"] = "A prefix is '+' followed by 1 to 15 digits."
     if errors:
         raise ValidationFailed(errors)
-    if connection not in BUILTIN_CONNECTIONS and not repository.get_connection(session, connection):
+    target = repository.get_connection(session, connection)
+    if connection not in BUILTIN_CONNECTIONS and target is None:
         raise NotFound(f"No connection named {connection}.")
+    if (target is not None and target.type == "whatsapp") != (channel_type == "WHATSAPP"):
+        raise ValidationFailed(
+            {"channel_type": "WHATSAPP routes go to whatsapp connections, and only they do."}
+        )
     row = Route(
         id=new_id(),
         connection_name=connection,
+        channel_type=channel_type,
         country_alpha2=country,
         carrier=carrier_code(carrier) if carrier else None,
         prefix=prefix,

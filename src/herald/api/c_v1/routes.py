@@ -19,6 +19,8 @@ from herald.messaging import accept, control, queries
 from herald.messaging import parts as message_parts
 from herald.messaging.models import Campaign, CampaignStatus, Message, MessageStatus
 from herald.messaging.repository import MessageFilter
+from herald.whatsapp import templates
+from herald.whatsapp.templates import TemplateRequest
 
 from . import presenters
 from .auth import BatchSender, CampaignRead, CampaignSend, MessagesRead, MessagesSend
@@ -39,6 +41,9 @@ from .schemas import (
     Pagination,
     PauseIn,
     SendMessageIn,
+    TemplateIn,
+    WhatsAppTemplateList,
+    WhatsAppTemplateOut,
 )
 
 router = APIRouter(prefix="/c/v1", tags=["messaging"], responses=ERROR_RESPONSES)
@@ -80,6 +85,7 @@ def send_batch_campaign(
         country_alpha2=body.country_alpha2,
         scheduled_at=body.scheduled_at,
         max_segments=app.settings.max_segments,
+        template=_template(body.template),
     )
     with app.db.transaction() as session:
         campaign = accept.accept_batch(session, app.clock, principal, batch)
@@ -220,6 +226,7 @@ def send_message(request: Request, body: SendMessageIn, principal: MessagesSend)
         external_id=body.external_id,
         contact_id=uuid.UUID(body.contact_id) if body.contact_id else None,
         max_segments=app.settings.max_segments,
+        template=_template(body.template),
     )
     with app.db.transaction() as session:
         message = accept.send_message(session, app.clock, principal, message_request)
@@ -227,6 +234,41 @@ def send_message(request: Request, body: SendMessageIn, principal: MessagesSend)
         out = presenters.message_out(message, remitters)
     app.wake_workers()
     return out
+
+
+def _template(given: TemplateIn | None) -> TemplateRequest | None:
+    if given is None:
+        return None
+    return TemplateRequest(
+        given.name, given.language, tuple(given.parameters), tuple(given.header_parameters)
+    )
+
+
+@router.get(
+    "/whatsapp/templates",
+    response_model=WhatsAppTemplateList,
+    summary="List WhatsApp Templates",
+)
+def list_whatsapp_templates(request: Request, principal: MessagesRead) -> WhatsAppTemplateList:
+    """The message templates of the WhatsApp business accounts, as last synced."""
+    with container(request).db.reading() as session:
+        found = templates.list_templates(session)
+        data = [
+            WhatsAppTemplateOut(
+                connection=t.connection_name,
+                name=t.name,
+                language=t.language,
+                status=t.status,
+                category=t.category,
+                body=t.body,
+                header=t.header,
+                parameters=t.body_parameters,
+                header_parameters=t.header_parameters,
+                synced_at=t.synced_at.isoformat(),
+            )
+            for t in found
+        ]
+    return WhatsAppTemplateList(data=data)
 
 
 @router.get("/messages", response_model=MessageList, summary="List Messages")

@@ -44,10 +44,27 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class TemplateIn(StrictModel):
+    """A WhatsApp message template (synced with `herald whatsapp templates sync`)."""
+
+    name: str = Field(min_length=1, max_length=512)
+    language: str = Field(min_length=2, max_length=16, description="Meta's code, e.g. en_US.")
+    parameters: list[str] = Field(default_factory=list, description="The body's, in order.")
+    header_parameters: list[str] = Field(default_factory=list)
+
+
+ChannelType = Literal["SMS", "WHATSAPP"]
+
+
 class BatchCampaignIn(StrictModel):
     remitter_id: UuidV7 = Field(description="The approved Sender ID used to issue the campaign.")
     content: str = Field(min_length=1, max_length=10_000)
-    channel_type: Literal["SMS"]
+    channel_type: ChannelType
+    template: TemplateIn | None = Field(
+        default=None,
+        description="WHATSAPP: send this template (needed outside the 24-hour window); "
+        "the message's content becomes the template's body with its parameters.",
+    )
     recipients: list[PhoneNumber] = Field(min_length=2, max_length=1000)
     name: str = Field(min_length=1, max_length=200)
     country_alpha2: CountryAlpha2 | None = Field(
@@ -66,7 +83,8 @@ class BatchAccepted(BaseModel):
 class SendMessageIn(StrictModel):
     remitter_id: UuidV7
     content: str = Field(min_length=1, max_length=10_000)
-    channel_type: Literal["SMS"]
+    channel_type: ChannelType
+    template: TemplateIn | None = None
     recipient: PhoneNumber
     country_alpha2: CountryAlpha2 | None = None
     external_id: str | None = Field(default=None, max_length=255)
@@ -124,8 +142,28 @@ class MessageOut(BaseModel):
     is_refunded: bool
     status: str
     error_code: str | None
+    read_at: str | None = Field(
+        default=None, description="When the person read it (WhatsApp); the status stays."
+    )
     created_at: str
     updated_at: str
+
+
+class WhatsAppTemplateOut(BaseModel):
+    connection: str
+    name: str
+    language: str
+    status: str
+    category: str
+    body: str
+    header: str | None
+    parameters: int
+    header_parameters: int
+    synced_at: str
+
+
+class WhatsAppTemplateList(BaseModel):
+    data: list[WhatsAppTemplateOut]
 
 
 class MessagePartOut(BaseModel):

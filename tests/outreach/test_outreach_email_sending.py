@@ -116,8 +116,8 @@ def test_an_email_campaign_needs_mailboxes_subjects_and_leads_with_an_address(
     no_subject = {"steps": [{"type": "send", "channel": "EMAIL", "templates": {"en": "Hi"}}]}
     answer = desk.call("POST", "/campaigns", json=_body(desk, no_subject))
     assert answer.status_code == 400
-    whatsapp = {"steps": [{"type": "send", "channel": "WHATSAPP", "templates": {"en": "Hi"}}]}
-    assert desk.call("POST", "/campaigns", json=_body(desk, whatsapp)).status_code == 400
+    fax = {"steps": [{"type": "send", "channel": "FAX", "templates": {"en": "Hi"}}]}
+    assert desk.call("POST", "/campaigns", json=_body(desk, fax)).status_code == 400
     unknown = desk.call("POST", "/campaigns", json=_body(desk, ONE_EMAIL, mailboxes=["nope"]))
     assert unknown.status_code == 400
 

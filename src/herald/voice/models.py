@@ -180,6 +180,14 @@ class Call(Base):
             sqlite_where=text("status IN ('queued', 'ringing', 'in_progress')"),
             postgresql_where=text("status IN ('queued', 'ringing', 'in_progress')"),
         ),
+        # A trunk's channels and calls per second are counted across every process.
+        Index(
+            "ix_calls_provider_in_flight",
+            "provider_name",
+            "started_at",
+            sqlite_where=text("status IN ('queued', 'ringing', 'in_progress')"),
+            postgresql_where=text("status IN ('queued', 'ringing', 'in_progress')"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -208,5 +216,27 @@ class Call(Base):
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Trunk(Base):
+    """A SIP trunk the operator configured: where calls go, how to authenticate, and how
+    many calls it carries at once (`max_channels`) and starts per second (`cps`). A caller
+    number whose `provider_name` is the trunk's name places its calls over it."""
+
+    __tablename__ = "voice_trunks"
+    __table_args__ = (Index("uq_voice_trunks_name", "name", unique=True),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+    transport: Mapped[str] = mapped_column(String(8))  # "udp" or "tcp"
+    username: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    password: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    from_domain: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    max_channels: Mapped[int] = mapped_column(Integer)
+    cps: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

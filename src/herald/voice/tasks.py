@@ -34,6 +34,7 @@ class VoiceRuntime:
 
     def worker_loops(self, container: Container) -> list[WorkerLoop]:
         db, clock, settings = container.db, container.clock, container.settings
+        self._add_trunks(container)
         self.node = node.claim(settings.data_dir, settings.node_id)
         node_id = self.node.value
         batch = settings.voice_dial_batch_size
@@ -55,6 +56,36 @@ class VoiceRuntime:
             provider.start(on_events)
         self._started = True
         return [dial, sweep]
+
+    def _add_trunks(self, container: Container) -> None:
+        """Every configured SIP trunk becomes a provider named after it (a caller number
+        whose provider is that name calls over it); the simulator stays the default."""
+        from herald.providers.sip.config import TrunkConfig
+        from herald.providers.sip.provider import SipTrunkProvider
+        from herald.voice import trunks
+
+        settings = container.settings
+        with container.db.reading() as session:
+            rows = trunks.list_trunks(session)
+            configs = [
+                TrunkConfig(
+                    name=t.name,
+                    host=t.host,
+                    port=t.port,
+                    transport=t.transport,
+                    username=t.username,
+                    password=t.password,
+                    from_domain=t.from_domain,
+                    max_channels=t.max_channels,
+                    cps=t.cps,
+                    local_host=settings.sip_local_host,
+                    ring_timeout=settings.sip_ring_timeout_seconds,
+                    data_dir=settings.data_dir,
+                )
+                for t in rows
+            ]
+        for config in configs:
+            self.providers.providers[config.name] = SipTrunkProvider(config, container.clock)
 
     def stop(self) -> None:
         if not self._started:

@@ -79,8 +79,13 @@ class SipTrunkProvider:
         self._loop = loop
         try:
             loop.run_until_complete(self._open())
-        except Exception as error:  # a trunk that cannot be reached: no calls over it
-            ready.set_exception(error)
+        except Exception:
+            # A trunk that cannot be reached (TCP refused): no call goes over it; place()
+            # answers "later" until a restart reaches it.
+            log.exception("sip.trunk_unreachable", trunk=self.name)
+            self._loop = None
+            loop.close()
+            ready.set_result(None)
             return
         ready.set_result(None)
         loop.run_forever()

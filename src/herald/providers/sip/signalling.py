@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 
-from aiosipua import IncomingCall, SipRequest, SipResponse, SipUAC, SipUAS
+from aiosipua import IncomingCall, OutgoingCall, SipRequest, SipResponse, SipUAC, SipUAS
 from aiosipua.transport import SipTransport, TcpSipTransport, UdpSipTransport, _UdpProtocol
 
 ResponseHook = Callable[[SipResponse], None]
@@ -18,12 +18,22 @@ class TrunkAgent(SipUAC):
     def __init__(self, transport: SipTransport) -> None:
         super().__init__(transport)
         self.hooks: dict[str, ResponseHook] = {}  # by Call-ID
+        # aiosipua forgets a call when it sends CANCEL; its 487 must still be ACKed.
+        self._cancelled: dict[str, OutgoingCall] = {}
+
+    def send_cancel(self, call: OutgoingCall) -> SipRequest:
+        self._cancelled[call.call_id] = call
+        return super().send_cancel(call)
+
+    def remove_call(self, call_id: str) -> None:
+        self._cancelled.pop(call_id, None)
+        super().remove_call(call_id)
 
     def handle_response(self, response: SipResponse, addr: tuple[str, int]) -> None:
         call_id = response.call_id or ""
         cseq = response.cseq
         is_invite = cseq is not None and cseq.method.upper() == "INVITE"
-        call = self.get_call(call_id)
+        call = self.get_call(call_id) or self._cancelled.get(call_id)
         if is_invite and call is not None and response.status_code >= 300:
             self.transport.send(failure_ack(call.invite, response), call.remote_addr)
         hook = self.hooks.get(call_id)

@@ -61,7 +61,9 @@ def recorder() -> Recorder:
     return Recorder()
 
 
-def trunk(callee: Sipp, recorder: Recorder, tmp_path: Path, **settings: object) -> Iterator[SipTrunkProvider]:
+def trunk(
+    callee: Sipp, recorder: Recorder, tmp_path: Path, **settings: object
+) -> Iterator[SipTrunkProvider]:
     config = TrunkConfig(
         name="carrier-1",
         host="127.0.0.1",
@@ -136,7 +138,9 @@ def test_an_overloaded_trunk_means_try_later_not_an_attempt_and_slows_the_trunk(
     assert recorder.events == []
 
 
-def test_another_refusal_fails_the_call_with_the_sip_code(tmp_path: Path, recorder: Recorder) -> None:
+def test_another_refusal_fails_the_call_with_the_sip_code(
+    tmp_path: Path, recorder: Recorder
+) -> None:
     with Sipp("not_found", tmp_path) as callee:
         for provider in trunk(callee, recorder, tmp_path):
             result = call(provider)

@@ -63,7 +63,9 @@ def test_bad_trunk_settings_are_refused_and_change_nothing(cli: CliRunner) -> No
     assert bad.exit_code != 0
     assert "transport" in bad.output and "cps" in bad.output
     assert json.loads(cli.invoke(app, ["voice", "trunk", "list", "--json"]).output) == []
-    assert cli.invoke(app, ["voice", "trunk", "add", "--name", "VOICE_SIM", "--host", "h"]).exit_code
+    assert cli.invoke(
+        app, ["voice", "trunk", "add", "--name", "VOICE_SIM", "--host", "h"]
+    ).exit_code
 
 
 def test_a_caller_number_chooses_its_trunk_which_cannot_be_removed_while_used(

@@ -98,7 +98,9 @@ def add_number(
             {"phone_number": "Not a valid phone number in international (E.164) form."}
         )
     e164, region = normalised
-    if provider_name not in (None, "VOICE_SIM") and not repository.get_trunk(session, provider_name):
+    if provider_name not in (None, "VOICE_SIM") and not repository.get_trunk(
+        session, provider_name
+    ):
         raise ValidationFailed({"provider": f"No trunk named {provider_name}."})
     if repository.find_number(session, organization_id, e164) is not None:
         raise Conflict(f"The number {e164} is already registered.")

@@ -46,10 +46,9 @@ def _alaw_decode(byte: int) -> int:
     byte ^= 0x55
     exponent = (byte >> 4) & 0x07
     mantissa = byte & 0x0F
-    if exponent == 0:
-        magnitude = (mantissa << 4) + 8
-    else:
-        magnitude = ((mantissa << 4) + 0x108) << (exponent - 1)
+    magnitude = (
+        (mantissa << 4) + 8 if exponent == 0 else ((mantissa << 4) + 0x108) << (exponent - 1)
+    )
     return magnitude if byte & 0x80 else -magnitude
 
 

@@ -251,4 +251,3 @@ def _reason(verdict: Verdict) -> EndReason:
         Verdict.BUSY: EndReason.BUSY,
         Verdict.NO_ANSWER: EndReason.NO_ANSWER,
     }.get(verdict, EndReason.FAILED)
-

@@ -28,7 +28,6 @@ from herald.providers.sip.signalling import TrunkAgent, transport_for, user_agen
 from herald.providers.sip.speech import Speech
 from herald.providers.voice_base import (
     CallEvent,
-    CallEventKind,
     CallEventSink,
     CallFate,
     CallRef,
@@ -138,7 +137,13 @@ class SipTrunkProvider:
                 continue
             assert self._agent is not None
             line = Line(
-                request, self.config, self._agent, self._speech, self._clock, self._report, self.name
+                request,
+                self.config,
+                self._agent,
+                self._speech,
+                self._clock,
+                self._report,
+                self.name,
             )
             await line.dial()
             self._lines[request.call_id] = line
@@ -258,6 +263,3 @@ def _bound_port(transport: object) -> int:
     server = getattr(transport, "_server", None)
     assert server is not None and server.sockets
     return int(server.sockets[0].getsockname()[1])
-
-
-__all__ = ["SipTrunkProvider", "CallEventKind"]

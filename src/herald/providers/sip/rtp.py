@@ -144,7 +144,11 @@ class RtpSession(asyncio.DatagramProtocol):
         self, remote: tuple[str, int], codec: str, payload_type: int, dtmf_payload_type: int | None
     ) -> None:
         self._remote = remote
-        self.codec, self.payload_type, self.dtmf_payload_type = codec, payload_type, dtmf_payload_type
+        self.codec, self.payload_type, self.dtmf_payload_type = (
+            codec,
+            payload_type,
+            dtmf_payload_type,
+        )
         self._sender = asyncio.get_running_loop().create_task(self._send_loop())
 
     def play(self, audio: bytes) -> None:

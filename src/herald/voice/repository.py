@@ -341,9 +341,9 @@ def in_flight_counts(session: Session, campaign_ids: Iterable[uuid.UUID]) -> dic
 
 
 def trunk_usage(session: Session, provider_name: str, since: datetime) -> tuple[int, int]:
-    """(calls of a trunk in flight, those of them started at or after `since`), in every
+    """(calls of a trunk in flight, those of them started after `since`), in every
     process: what the trunk's max_channels and cps are checked against."""
-    started_recently = func.sum(case((calls.c.started_at >= since, 1), else_=0))
+    started_recently = func.sum(case((calls.c.started_at > since, 1), else_=0))
     stmt = select(func.count(), started_recently).where(
         calls.c.provider_name == provider_name, calls.c.status.in_(IN_FLIGHT)
     )

@@ -151,7 +151,7 @@ def list_calls(
 
 
 trunk_app = typer.Typer(
-    help="SIP trunks that carry real calls (a running worker applies changes within seconds).",
+    help="SIP trunks that carry real calls (workers load them when they start).",
     no_args_is_help=True,
 )
 voice_app.add_typer(trunk_app, name="trunk")

@@ -146,6 +146,12 @@ class VoiceProvider(Protocol):
 
     def place(self, calls: Sequence[CallRequest]) -> list[PlaceResult]: ...
 
+    def hang_up(self, call_ids: Sequence[uuid.UUID]) -> None:
+        """End these calls now (a BYE when answered, a CANCEL while ringing), as when their
+        campaign is cancelled; each end is reported through the sink as usual. Calls the
+        provider does not carry (any more) are ignored."""
+        ...
+
     def recover(self, calls: Sequence[CallRef]) -> list[CallFate]:
         """What became of calls placed before this process restarted; called after start()
         and before any place(). One fate per call; a call left out, or an exception, leaves

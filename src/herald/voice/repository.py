@@ -412,6 +412,22 @@ def record_provider_ids(session: Session, accepted: Sequence[tuple[uuid.UUID, st
     session.connection().execute(stmt, [{"b_id": id, "b_ref": ref} for id, ref in accepted])
 
 
+def cancelled_calls_of_node(session: Session, node_id: str, limit: int) -> list[Row[Any]]:
+    """(id, provider_name) of this node's calls still on the line whose campaign was
+    cancelled: they are to be hung up."""
+    stmt = (
+        select(*[calls.c[name] for name in ("id", "provider_name")])
+        .join(campaigns, campaigns.c.id == calls.c.campaign_id)
+        .where(
+            calls.c.node_id == node_id,
+            calls.c.status.in_(IN_FLIGHT),
+            campaigns.c.status == CampaignStatus.CANCELLED,
+        )
+        .limit(limit)
+    )
+    return list(session.execute(stmt).all())
+
+
 def node_calls_in_flight(session: Session, node_id: str, limit: int) -> list[Row[Any]]:
     """Calls the node placed that are not known to have ended."""
     columns = ("id", "provider_name", "provider_call_id", "to_number", "from_number", "started_at")

@@ -14,13 +14,15 @@ from herald.providers.voice_base import CallEvent
 from herald.providers.voice_sim import VoiceSimulator
 from herald.queue.worker import WorkerLoop
 from herald.settings import Settings
-from herald.voice import dialer, recovery, settle
+from herald.voice import dialer, hangups, recovery, settle
 from herald.voice.dialer import VoiceProviders
 
 if TYPE_CHECKING:
     from herald.bootstrap import Container
 
 SWEEP_IDLE_SECONDS = 5.0
+# A cancelled campaign's calls are hung up within this (plus one BYE's round trip).
+HANG_UP_POLL_SECONDS = 0.25
 
 
 class VoiceRuntime:
@@ -31,6 +33,7 @@ class VoiceRuntime:
         self.node: node.NodeId | None = None
         self._started = False
         self._recovered = False
+        self._asked = hangups.Asked()
 
     def worker_loops(self, container: Container) -> list[WorkerLoop]:
         db, clock, settings = container.db, container.clock, container.settings
@@ -47,6 +50,11 @@ class VoiceRuntime:
 
         dial = WorkerLoop("voice-dial", dial_round, settings.idle_poll_seconds)
         sweep = WorkerLoop("voice-sweep", lambda: settle.sweep_lost(db, clock), SWEEP_IDLE_SECONDS)
+        hang_up = WorkerLoop(
+            "voice-hang-up",
+            lambda: hangups.hang_up_cancelled(db, self.providers, node_id, self._asked),
+            HANG_UP_POLL_SECONDS,
+        )
 
         def on_events(events: Sequence[CallEvent]) -> None:
             settle.record_events(db, clock, events)
@@ -55,7 +63,7 @@ class VoiceRuntime:
         for provider in self.providers.providers.values():
             provider.start(on_events)
         self._started = True
-        return [dial, sweep]
+        return [dial, sweep, hang_up]
 
     def _add_trunks(self, container: Container) -> None:
         """Every configured SIP trunk becomes a provider named after it (a caller number

@@ -1,7 +1,6 @@
 """SIP trunks: operator configuration of where real calls go. A caller number whose
 provider is a trunk's name places its calls over that trunk; numbers without one use the
-built-in simulator. A worker loads the trunks when it starts and again every few seconds,
-so an added or changed trunk is used without a restart."""
+built-in simulator. A worker loads the trunks when it starts."""
 
 from __future__ import annotations
 

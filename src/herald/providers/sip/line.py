@@ -21,6 +21,7 @@ from herald.kit.clock import Clock
 from herald.providers.sip import sdp
 from herald.providers.sip.config import TrunkConfig
 from herald.providers.sip.conversation import Conversation
+from herald.providers.sip.journal import Entry, Journal
 from herald.providers.sip.outcome import Judgement, Verdict, judge, retry_after_seconds
 from herald.providers.sip.rtp import RtpSession, open_session
 from herald.providers.sip.signalling import TrunkAgent
@@ -47,7 +48,9 @@ class Line:
         clock: Clock,
         report: Report,
         provider_name: str,
+        journal: Journal,
     ) -> None:
+        self._journal = journal
         self.request = request
         self._config = config
         self._agent = agent
@@ -69,6 +72,7 @@ class Line:
         self._media: RtpSession | None = None
         self.conversation: Conversation | None = None
         self.answered_mono: float | None = None
+        self._entry = Entry(str(request.call_id), "", (config.host, config.port), "", 0)
 
     # -- from the provider --------------------------------------------------------------------
 
@@ -109,12 +113,23 @@ class Line:
         )
         self.sip_call_id = self._call.call_id
         self._agent.hooks[self.sip_call_id] = self.on_response
+        self._entry = Entry(
+            str(self.request.call_id),
+            self.sip_call_id,
+            self._call.remote_addr,
+            bytes(self._call.invite).decode(),
+            self.request.max_duration_seconds,
+        )
+        self._journal.write(self._entry)
 
     def on_response(self, response: SipResponse) -> None:
         status = response.status_code
         challenged = status in (401, 407) and self._call is not None
         if challenged and self._call is not None and self._call._auth_attempts == 1:
-            return  # aiosipua re-sent the INVITE with credentials: not an answer yet
+            # aiosipua re-sent the INVITE with credentials: not an answer yet.
+            self._entry.invite = bytes(self._call.invite).decode()
+            self._journal.write(self._entry)
+            return
         judgement = judge(status)
         if not self.first_answer.done():
             self.retry_after = retry_after_seconds(
@@ -135,6 +150,7 @@ class Line:
 
     def discard(self) -> None:
         """Forget a call the trunk refused before it was placed."""
+        self._journal.remove(self.request.call_id)
         self._agent.hooks.pop(self.sip_call_id, None)
         self._agent.remove_call(self.sip_call_id)
         if self._media is not None:
@@ -153,6 +169,7 @@ class Line:
             self._agent.remove_call(self.sip_call_id)
             if self._media is not None:
                 self._media.close()
+            self._journal.remove(self.request.call_id)
 
     async def _until_answered(self) -> Judgement:
         hang_up = asyncio.ensure_future(self._hang_up.wait())
@@ -181,6 +198,7 @@ class Line:
     async def _talk(self) -> None:
         assert self._call is not None and self._media is not None and self.conversation
         self.answered_mono = time.monotonic()
+        self._remember_dialog()
         self._emit(CallEventKind.ANSWERED)
         answer = self._call.sdp_answer
         try:
@@ -211,6 +229,18 @@ class Line:
             None,
             talk_seconds=min(talk, self.request.max_duration_seconds),
         )
+
+    def _remember_dialog(self) -> None:
+        """Before ANSWERED is reported: what a restarted process needs to send our BYE."""
+        assert self._call is not None
+        dialog = self._call.dialog
+        entry = self._entry
+        entry.answered_at = time.time()
+        entry.local_tag, entry.remote_tag = dialog.local_tag, dialog.remote_tag
+        entry.local_uri, entry.remote_uri = dialog.local_uri, dialog.remote_uri
+        entry.remote_target, entry.route_set = dialog.remote_target, list(dialog.route_set)
+        entry.local_cseq = dialog.local_cseq
+        self._journal.write(entry)
 
     # -- events -------------------------------------------------------------------------------
 

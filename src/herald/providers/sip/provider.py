@@ -22,8 +22,10 @@ from aiosipua import SipUAS
 
 from herald.kit.clock import Clock
 from herald.providers.sip.config import TrunkConfig
+from herald.providers.sip.journal import Entry, Journal
 from herald.providers.sip.line import Line
 from herald.providers.sip.outcome import Verdict
+from herald.providers.sip.recovery import end_left_call, fate_of
 from herald.providers.sip.signalling import TrunkAgent, transport_for, user_agent
 from herald.providers.sip.speech import Speech
 from herald.providers.voice_base import (
@@ -47,6 +49,7 @@ class SipTrunkProvider:
         self._clock = clock
         cache = config.data_dir / "tts" if config.data_dir else None
         self._speech = Speech(cache)
+        self._journal = Journal(config.data_dir / "sip" / config.name if config.data_dir else None)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._uas: SipUAS | None = None
@@ -92,12 +95,25 @@ class SipTrunkProvider:
         loop.close()
 
     async def _open(self) -> None:
-        transport = transport_for(self.config.transport, (self.config.local_host, 0))
-        self._uas, self._agent = user_agent(transport, self._callee_hung_up)
-        await self._uas.start()
+        port = self._journal.last_port()
+        try:
+            await self._listen(port)
+        except OSError:
+            if not port:
+                raise
+            await self._listen(0)  # taken (another process): any port
+        assert self._uas is not None and self._agent is not None
+        transport = self._uas.transport
         if self.config.transport == "tcp":
             await transport.connect((self.config.host, self.config.port))  # type: ignore[attr-defined]
-        self._agent.advertised_addr = (self.config.local_host, _bound_port(transport))
+        bound = _bound_port(transport)
+        self._agent.advertised_addr = (self.config.local_host, bound)
+        self._journal.remember_port(bound)
+
+    async def _listen(self, port: int) -> None:
+        transport = transport_for(self.config.transport, (self.config.local_host, port))
+        self._uas, self._agent = user_agent(transport, self._callee_hung_up)
+        await self._uas.start()
 
     async def _close(self) -> None:
         lines = list(self._lines.values())
@@ -144,6 +160,7 @@ class SipTrunkProvider:
                 self._clock,
                 self._report,
                 self.name,
+                self._journal,
             )
             await line.dial()
             self._lines[request.call_id] = line
@@ -209,14 +226,35 @@ class SipTrunkProvider:
                 loop.call_soon_threadsafe(line.hang_up)
 
     def recover(self, calls: Sequence[CallRef]) -> list[CallFate]:
-        """Calls this process still carries are UP; any other call's dialog (its tags,
-        route and media) died with the process that had it, so the trunk tears it down when
-        its media stops: it is no longer on the line (UNKNOWN). An answered call then ends
-        answered (settle.lost_event), so its lead is never called again."""
-        return [
-            CallFate(ref.call_id, FateKind.UP if ref.call_id in self._lines else FateKind.UNKNOWN)
-            for ref in calls
-        ]
+        """Calls this process carries are UP; the calls a previous process of this node left
+        on the line are ended from its journal (recovery.py): BYE when answered, CANCEL when
+        ringing; a call with no journal entry is UNKNOWN."""
+        if self._loop is None:
+            return []  # the trunk is unreachable: left to their lease
+        future = asyncio.run_coroutine_threadsafe(self._recover(calls), self._loop)
+        return future.result(timeout=30)
+
+    async def _recover(self, calls: Sequence[CallRef]) -> list[CallFate]:
+        assert self._agent is not None
+        fates: dict[uuid.UUID, CallFate] = {}
+        left: list[Entry] = []
+        for ref in calls:
+            entry = None if ref.call_id in self._lines else self._journal.read(ref.call_id)
+            if entry is not None:
+                left.append(entry)
+            else:
+                up = ref.call_id in self._lines
+                fates[ref.call_id] = CallFate(ref.call_id, FateKind.UP if up else FateKind.UNKNOWN)
+        answers = await asyncio.gather(
+            *(end_left_call(self._agent, entry) for entry in left), return_exceptions=True
+        )
+        now = self._clock.now()
+        for entry, answer in zip(left, answers, strict=True):
+            log.info("sip.recovered_call", trunk=self.name, call_id=entry.call_id, answer=answer)
+            fate = fate_of(self.name, entry, now)
+            fates[fate.call_id] = fate
+            self._journal.remove(entry.call_id)
+        return [fates[ref.call_id] for ref in calls]
 
     # -- what tests look at --------------------------------------------------------------------
 

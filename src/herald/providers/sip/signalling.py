@@ -20,6 +20,20 @@ class TrunkAgent(SipUAC):
         self.hooks: dict[str, ResponseHook] = {}  # by Call-ID
         # aiosipua forgets a call when it sends CANCEL; its 487 must still be ACKed.
         self._cancelled: dict[str, OutgoingCall] = {}
+        # Final answers awaited to a request that is no INVITE, by (Call-ID, method).
+        self._waiting: dict[tuple[str, str], asyncio.Future[int]] = {}
+
+    async def final_answer(self, call_id: str, method: str, timeout: float) -> int | None:
+        """The status of the final answer to our `method` request in call `call_id`, None
+        when none comes in time. Ask before sending the request."""
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._waiting[(call_id, method)] = future
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            return None
+        finally:
+            self._waiting.pop((call_id, method), None)
 
     def send_cancel(self, call: OutgoingCall) -> SipRequest:
         self._cancelled[call.call_id] = call
@@ -37,6 +51,9 @@ class TrunkAgent(SipUAC):
         if is_invite and call is not None and response.status_code >= 300:
             self.transport.send(failure_ack(call.invite, response), call.remote_addr)
         hook = self.hooks.get(call_id)
+        waiting = self._waiting.get((call_id, cseq.method.upper() if cseq else ""))
+        if waiting is not None and response.status_code >= 200 and not waiting.done():
+            waiting.set_result(response.status_code)
         super().handle_response(response, addr)
         if is_invite and hook is not None:
             hook(response)

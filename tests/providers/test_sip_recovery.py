@@ -10,12 +10,12 @@ import uuid
 from pathlib import Path
 
 import pytest
-from sipp_harness import Sipp, needs_sipp
 
 from herald.kit.clock import SystemClock
 from herald.providers.sip.config import TrunkConfig
 from herald.providers.sip.provider import SipTrunkProvider
 from herald.providers.voice_base import CallEventKind, CallRef, EndReason, FateKind
+from sipp_harness import Sipp, needs_sipp
 
 pytestmark = [needs_sipp, pytest.mark.timeout(90)]
 CHILD = Path(__file__).parent.parent / "sip_crash_child.py"

@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sipp_harness import Sipp, needs_sipp
 
 from herald.voice import agents, trunks
+from sipp_harness import Sipp, needs_sipp
 from support import HeraldFactory, wait_until
 from voice_kit import Voice, start
 

@@ -194,3 +194,25 @@ def test_hang_up_ends_a_ringing_call_with_cancel(tmp_path: Path, recorder: Recor
             ended = recorder.ended(timeout=5)
         assert callee.finished() == 0
     assert ended.end_reason is EndReason.NO_ANSWER
+
+
+def test_a_websocket_agent_answers_the_callees_key_and_ends_the_call_with_an_outcome(
+    tmp_path: Path, recorder: Recorder
+) -> None:
+    from dataclasses import replace
+
+    from ws_agent import AgentServer
+
+    with AgentServer() as agent, Sipp("answer_dtmf", tmp_path) as callee:
+        script = replace(SCRIPT, bridge_url=agent.url, outcome_labels=("renew",))
+        for provider in trunk(callee, recorder, tmp_path):
+            request = CallRequest(uuid.uuid4(), "+351211234567", "+351211000000", script, 30)
+            [result] = provider.place([request])
+            assert result.outcome is PlaceOutcome.ACCEPTED
+            ended = recorder.ended()
+        assert callee.finished() == 0
+    assert (ended.outcome, ended.answers) == ("renew", {"renew": "1"})
+    kinds = agent.kinds()
+    assert kinds[0] == "start" and "dtmf" in kinds and "mark" in kinds
+    assert kinds[-1] == "stop"
+    assert agent.events[0]["start"]["mediaFormat"]["encoding"] == "audio/x-mulaw"

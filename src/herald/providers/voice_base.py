@@ -41,6 +41,8 @@ class CallScript:
     voicemail_action: str = "hang_up"  # or "leave_message"
     voicemail_message: str | None = None
     outcome_labels: Sequence[str] = ()
+    # Set when the caller's own agent talks on the line over a WebSocket (the audio bridge).
+    bridge_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,6 +31,7 @@ class AgentSpec:
     voicemail_message: str | None = None
     outcome_labels: list[str] = field(default_factory=lambda: list(DEFAULT_OUTCOMES))
     max_call_duration_seconds: int = 300
+    bridge: dict[str, Any] | None = None  # {"type": "websocket", "url": ...}
 
 
 def agent_not_found() -> NotFound:
@@ -62,6 +63,7 @@ def create_agent(
         voicemail={"action": spec.voicemail_action, "message": spec.voicemail_message},
         outcome_labels=list(spec.outcome_labels),
         max_call_duration_seconds=spec.max_call_duration_seconds,
+        bridge=spec.bridge,
         created_at=now,
         updated_at=now,
     )

@@ -80,6 +80,9 @@ class Agent(Base):
     voicemail: Mapped[dict[str, Any]] = mapped_column(JSONType)
     outcome_labels: Mapped[list[str]] = mapped_column(JSONType)
     max_call_duration_seconds: Mapped[int] = mapped_column(Integer)
+    # {"type": "websocket", "url": "wss://…"}: the caller's own AI agent talks on the line
+    # over Herald's audio bridge instead of the scripted one (see README).
+    bridge: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -102,6 +102,7 @@ def agent_view(agent: Agent) -> dict[str, Any]:
         "voicemail": agent.voicemail,
         "outcome_labels": agent.outcome_labels,
         "max_call_duration_seconds": agent.max_call_duration_seconds,
+        "bridge": agent.bridge,
         "created_at": timestamp(agent.created_at),
         "updated_at": timestamp(agent.updated_at),
     }

@@ -35,7 +35,7 @@ ClockTime = Annotated[
 ]
 Language = Annotated[
     str,
-    Field(json_schema_extra={"pattern": LANGUAGE_PATTERN}),
+    Field(max_length=16, json_schema_extra={"pattern": LANGUAGE_PATTERN}),  # the column holds 16
     plain_pattern(LANGUAGE_PATTERN, "Must be a language tag such as en, en-US or pt-BR."),
 ]
 CountryAlpha2 = CountryCode
@@ -77,6 +77,15 @@ class VoiceVoicemailIn(Strict):
     )
 
 
+class VoiceBridgeIn(Strict):
+    type: Literal["websocket"]
+    url: str = Field(
+        pattern=r"^wss?://[^\s]+$",
+        max_length=2000,
+        description="Herald opens a WebSocket here for each answered call (see README).",
+    )
+
+
 class VoiceAgentIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     greeting: str = Field(min_length=1, max_length=2000)
@@ -91,6 +100,9 @@ class VoiceAgentIn(Strict):
         max_length=20,
     )
     max_call_duration_seconds: int = Field(default=300, ge=30, le=3600)
+    bridge: VoiceBridgeIn | None = Field(
+        default=None, description="Bring your own AI agent: it talks on the line instead."
+    )
 
 
 class VoiceAgentOut(BaseModel):
@@ -104,6 +116,7 @@ class VoiceAgentOut(BaseModel):
     voicemail: dict[str, Any]
     outcome_labels: list[str]
     max_call_duration_seconds: int
+    bridge: dict[str, Any] | None = None
     created_at: str
     updated_at: str
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 import herald.kit.db
 
@@ -18,10 +19,13 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TIME = herald.kit.db.UTCDateTime(timezone=True)
+JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 IN_FLIGHT = "status IN ('queued', 'ringing', 'in_progress')"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("voice_agents") as batch:
+        batch.add_column(sa.Column("bridge", JSON, nullable=True))
     op.create_table(
         "voice_trunks",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -52,3 +56,5 @@ def downgrade() -> None:
     op.drop_index("ix_calls_provider_in_flight", table_name="calls")
     op.drop_index("uq_voice_trunks_name", table_name="voice_trunks")
     op.drop_table("voice_trunks")
+    with op.batch_alter_table("voice_agents") as batch:
+        batch.drop_column("bridge")

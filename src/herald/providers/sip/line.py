@@ -19,6 +19,7 @@ from aiosipua import OutgoingCall, SipDigestAuth, SipResponse, parse_sdp
 
 from herald.kit.clock import Clock
 from herald.providers.sip import sdp
+from herald.providers.sip.bridge import Bridge
 from herald.providers.sip.config import TrunkConfig
 from herald.providers.sip.conversation import Conversation
 from herald.providers.sip.journal import Entry, Journal
@@ -70,7 +71,7 @@ class Line:
         self._rang = False
         self._call: OutgoingCall | None = None
         self._media: RtpSession | None = None
-        self.conversation: Conversation | None = None
+        self.conversation: Conversation | Bridge | None = None
         self.answered_mono: float | None = None
         self._entry = Entry(str(request.call_id), "", (config.host, config.port), "", 0)
 
@@ -90,7 +91,12 @@ class Line:
 
     async def dial(self) -> None:
         """Send the INVITE; its answers arrive through on_response."""
-        self.conversation = Conversation(self.request.script, self._speech)
+        script = self.request.script
+        self.conversation = (
+            Bridge(self.request, script.bridge_url)
+            if script.bridge_url
+            else Conversation(script, self._speech)
+        )
         self._media = await open_session(
             self._config.local_host, self.conversation.key_pressed, self.conversation.heard
         )
@@ -221,6 +227,7 @@ class Line:
         )
         for task in (talking, *stops):
             task.cancel()
+        await asyncio.wait({talking}, timeout=2.0)  # lets a bridge say `stop`
         if not self._remote_bye.is_set():
             self._call.hangup(self._agent)  # our BYE: done, cancelled or out of time
         talk = math.ceil(time.monotonic() - self.answered_mono)

@@ -15,6 +15,7 @@ from herald.kit.clock import SystemClock
 from herald.providers.sip.config import TrunkConfig
 from herald.providers.sip.provider import SipTrunkProvider
 from herald.providers.voice_base import (
+    AnsweredBy,
     CallEvent,
     CallEventKind,
     CallRequest,
@@ -216,3 +217,15 @@ def test_a_websocket_agent_answers_the_callees_key_and_ends_the_call_with_an_out
     assert kinds[0] == "start" and "dtmf" in kinds and "mark" in kinds
     assert kinds[-1] == "stop"
     assert agent.events[0]["start"]["mediaFormat"]["encoding"] == "audio/x-mulaw"
+
+
+def test_an_answering_machine_is_recognised_and_hung_up_on(
+    tmp_path: Path, recorder: Recorder
+) -> None:
+    with Sipp("machine", tmp_path) as callee:
+        for provider in trunk(callee, recorder, tmp_path):
+            assert call(provider).outcome is PlaceOutcome.ACCEPTED
+            ended = recorder.ended()
+        assert callee.finished() == 0
+    assert (ended.end_reason, ended.answered_by) == (EndReason.COMPLETED, AnsweredBy.MACHINE)
+    assert ended.answers == {}

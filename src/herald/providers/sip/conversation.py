@@ -2,8 +2,8 @@
 its greeting, message and questions, and take the callee's key presses (RFC 4733) as the
 answers of `dtmf` questions.
 
-Answering-machine heuristic (documented in README): during the first `LISTEN` seconds we
-measure how long the callee speaks without a pause. A person says a short "Hello?" and waits
+Answering-machine heuristic (documented in README): during the first `LISTEN` seconds of the
+callee's audio we measure how long the callee speaks without a pause. A person says a short "Hello?" and waits
 (or says nothing); a machine plays a greeting of several seconds. Speech that runs on for
 `MACHINE_SPEECH` seconds or more means a machine; anything else, a person. A machine gets the
 voicemail message (voicemail_action "leave_message") or our hang-up ("hang_up")."""
@@ -18,9 +18,9 @@ from herald.providers.sip.rtp import PTIME, RtpSession
 from herald.providers.sip.speech import Speech, voice_of
 from herald.providers.voice_base import AnsweredBy, CallScript
 
-LISTEN = 3.0  # seconds we listen before speaking
-MACHINE_SPEECH = 2.0  # uninterrupted speech this long: an answering machine
-SPEECH_LEVEL = 500  # mean absolute sample value above which a 20 ms frame is speech
+LISTEN = 3.5  # seconds we listen before speaking
+MACHINE_SPEECH = 1.8  # uninterrupted speech this long: an answering machine
+SPEECH_LEVEL = 300  # mean absolute sample value above which a 20 ms frame is speech
 PAUSE_FRAMES = 10  # 200 ms below it ends a stretch of speech
 KEY_TIMEOUT = 8.0  # seconds to wait for the answer of a dtmf question
 
@@ -63,7 +63,7 @@ class Conversation:
 
     async def run(self, media: RtpSession) -> None:
         self._codec = media.codec
-        await asyncio.sleep(LISTEN)
+        await self._listen()
         self.answered_by = classify(self.longest_speech)
         if self.answered_by is AnsweredBy.MACHINE:
             self.outcome = "voicemail" if "voicemail" in self.script.outcome_labels else None
@@ -79,6 +79,17 @@ class Conversation:
                 if key is not None:
                     self.answers[question.key] = key
         self.outcome = outcome_of(self.answers, self.script)
+
+    async def _listen(self) -> None:
+        """Until LISTEN seconds of the callee's audio were heard (counted in media time, so a
+        late stream is judged on all of it), a machine is recognised, or LISTEN + 2 s have
+        passed by the clock (no audio at all: a person who says nothing)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LISTEN + 2.0
+        while loop.time() < deadline:
+            if self._frames * PTIME >= LISTEN or self.longest_speech >= MACHINE_SPEECH:
+                return
+            await asyncio.sleep(PTIME)
 
     async def _say(self, media: RtpSession, text: str) -> None:
         if not text:

@@ -6,8 +6,8 @@ Answering-machine heuristic (documented in README): during the first `LISTEN` se
 callee's audio we measure how long the callee speaks without a pause. A person says a short
 "Hello?" and waits (or says nothing); a machine plays a greeting of several seconds. Speech
 that runs on for `MACHINE_SPEECH` seconds or more means a machine; anything else, a person.
-A machine gets the
-voicemail message (voicemail_action "leave_message") or our hang-up ("hang_up")."""
+A machine gets the voicemail message (voicemail_action "leave_message") or our hang-up
+("hang_up")."""
 
 from __future__ import annotations
 

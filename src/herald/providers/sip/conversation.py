@@ -95,10 +95,11 @@ class Conversation:
     async def _say(self, media: RtpSession, text: str) -> None:
         if not text:
             return
-        samples = await asyncio.get_running_loop().run_in_executor(
-            None, self._speech.render, text, self._voice
+        # Rendering and encoding run off the loop, which must keep every call's clock.
+        audio = await asyncio.get_running_loop().run_in_executor(
+            None, self._speech.g711, text, self._voice, media.codec
         )
-        media.play(g711.encode(samples, media.codec))
+        media.play(audio)
         await media.played()
 
     async def _key(self, choices: Mapping[str, str]) -> str | None:

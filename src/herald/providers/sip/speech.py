@@ -14,6 +14,8 @@ from pathlib import Path
 
 import structlog
 
+from herald.providers.sip import g711
+
 log = structlog.get_logger(__name__)
 
 RATE = 8000
@@ -29,6 +31,7 @@ class Speech:
     def __init__(self, cache_dir: Path | None) -> None:
         self._cache_dir = cache_dir
         self._memory: dict[str, array] = {}
+        self._encoded: dict[tuple[str, str, str], bytes] = {}
 
     def render(self, text: str, voice: str) -> array:
         """8 kHz samples of `text` said in `voice`; silence of a reading's length when
@@ -42,6 +45,16 @@ class Speech:
             self._to_disk(key, samples)
         self._memory[key] = samples
         return samples
+
+    def g711(self, text: str, voice: str, codec: str) -> bytes:
+        """`text` said in `voice`, as G.711 bytes of `codec`, each prompt encoded once per
+        codec (encoding in Python costs about as much as playing it: never per call)."""
+        key = (text, voice, codec)
+        encoded = self._encoded.get(key)
+        if encoded is None:
+            encoded = g711.encode(self.render(text, voice), codec)
+            self._encoded[key] = encoded
+        return encoded
 
     def _path(self, key: str) -> Path | None:
         return None if self._cache_dir is None else self._cache_dir / f"{key}.pcm"

@@ -31,13 +31,12 @@ import structlog
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from sipp_harness import free_port  # noqa: E402
-
 from herald.kit.clock import SystemClock  # noqa: E402
 from herald.providers.sip.config import TrunkConfig  # noqa: E402
 from herald.providers.sip.line import Line  # noqa: E402
 from herald.providers.sip.provider import SipTrunkProvider  # noqa: E402
 from herald.providers.voice_base import CallEvent, CallRequest, CallScript  # noqa: E402
+from sipp_harness import free_port  # noqa: E402
 
 SCENARIO = ROOT / "tests" / "sipp" / "bench_uas.xml"
 SPEECH = "Hello, this is a long message from Herald about your policy. " * 40

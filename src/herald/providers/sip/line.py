@@ -24,7 +24,7 @@ from herald.providers.sip.config import TrunkConfig
 from herald.providers.sip.conversation import Conversation
 from herald.providers.sip.journal import Entry, Journal
 from herald.providers.sip.outcome import Judgement, Verdict, judge, retry_after_seconds
-from herald.providers.sip.rtp import RtpSession, open_session
+from herald.providers.sip.rtp import Metronome, RtpSession, open_session
 from herald.providers.sip.signalling import TrunkAgent
 from herald.providers.sip.speech import Speech
 from herald.providers.voice_base import (
@@ -50,8 +50,10 @@ class Line:
         report: Report,
         provider_name: str,
         journal: Journal,
+        metronome: Metronome,
     ) -> None:
         self._journal = journal
+        self._metronome = metronome
         self.request = request
         self._config = config
         self._agent = agent
@@ -217,6 +219,7 @@ class Line:
                 choice.codec,
                 choice.payload_type,
                 choice.dtmf_payload_type,
+                self._metronome,
             )
         talking = asyncio.ensure_future(self.conversation.run(self._media))
         stops = [asyncio.ensure_future(e.wait()) for e in (self._hang_up, self._remote_bye)]

@@ -26,6 +26,7 @@ from herald.providers.sip.journal import Entry, Journal
 from herald.providers.sip.line import Line
 from herald.providers.sip.outcome import Verdict
 from herald.providers.sip.recovery import end_left_call, fate_of
+from herald.providers.sip.rtp import Metronome
 from herald.providers.sip.signalling import TrunkAgent, transport_for, user_agent
 from herald.providers.sip.speech import Speech
 from herald.providers.voice_base import (
@@ -49,6 +50,7 @@ class SipTrunkProvider:
         self._clock = clock
         cache = config.data_dir / "tts" if config.data_dir else None
         self._speech = Speech(cache)
+        self._metronome = Metronome()
         self._journal = Journal(config.data_dir / "sip" / config.name if config.data_dir else None)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -122,6 +124,7 @@ class SipTrunkProvider:
         deadline = time.monotonic() + 3.0
         while self._lines and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
+        self._metronome.stop()
         if self._uas is not None:
             await self._uas.stop()
             await self._uas.transport.stop()
@@ -161,6 +164,7 @@ class SipTrunkProvider:
                 self._report,
                 self.name,
                 self._journal,
+                self._metronome,
             )
             await line.dial()
             self._lines[request.call_id] = line

@@ -2,8 +2,10 @@
 RFC 4733 telephone-events in.
 
 The sender never sleeps "20 ms" between packets (that drifts by every wake-up's lateness):
-packet n is due at start + n * 20 ms of the loop's monotonic clock, and a late wake-up sends
-what is due at once. Lateness beyond one packet time is counted (`late_packets`)."""
+one Metronome per event loop ticks at start + n * 20 ms of the loop's monotonic clock and
+sends the next packet of every call on each tick (one timer for all calls, not one per call);
+a late wake-up sends what is due at once. Lateness beyond one packet time is counted
+(`late_packets`)."""
 
 from __future__ import annotations
 
@@ -102,7 +104,9 @@ class RtpSession(asyncio.DatagramProtocol):
         self._timestamp = random.getrandbits(32)
         self._outgoing = bytearray()
         self._drained: asyncio.Event = asyncio.Event()
-        self._sender: asyncio.Task[None] | None = None
+        self._metronome: Metronome | None = None
+        self._first = True
+        self._silence = bytes([g711.SILENCE["PCMU"]]) * SAMPLES
         self._last_event: tuple[int, str] | None = None  # (timestamp, key) of the last key
         self.stats = SendStats()
         self.received = 0
@@ -141,15 +145,19 @@ class RtpSession(asyncio.DatagramProtocol):
     # -- sending ------------------------------------------------------------------------------
 
     def start(
-        self, remote: tuple[str, int], codec: str, payload_type: int, dtmf_payload_type: int | None
+        self,
+        remote: tuple[str, int],
+        codec: str,
+        payload_type: int,
+        dtmf_payload_type: int | None,
+        metronome: Metronome,
     ) -> None:
         self._remote = remote
-        self.codec, self.payload_type, self.dtmf_payload_type = (
-            codec,
-            payload_type,
-            dtmf_payload_type,
-        )
-        self._sender = asyncio.get_running_loop().create_task(self._send_loop())
+        self.codec, self.payload_type = codec, payload_type
+        self.dtmf_payload_type = dtmf_payload_type
+        self._silence = bytes([g711.SILENCE[codec]]) * SAMPLES
+        self._metronome = metronome
+        metronome.add(self)
 
     def play(self, audio: bytes) -> None:
         """Queue G.711 bytes (of this session's codec) to be sent after what is queued."""
@@ -166,26 +174,18 @@ class RtpSession(asyncio.DatagramProtocol):
         if self._outgoing:
             await self._drained.wait()
 
-    async def _send_loop(self) -> None:
-        loop = asyncio.get_running_loop()
-        start = loop.time()
-        silence = bytes([g711.SILENCE[self.codec]]) * SAMPLES
-        n = 0
-        while True:
-            due = start + n * PTIME
-            delay = due - loop.time()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            late = loop.time() - due
-            self.stats.lateness.append(late)
-            if late > PTIME:
-                self.stats.late_packets += 1
-            chunk = bytes(self._outgoing[:SAMPLES])
-            del self._outgoing[:SAMPLES]
-            if not self._outgoing:
-                self._drained.set()
-            self._send(chunk.ljust(SAMPLES, silence[:1]) if chunk else silence, n == 0)
-            n += 1
+    def tick(self, late: float) -> None:
+        """The metronome's beat: send the next 20 ms (silence when nothing is queued)."""
+        self.stats.lateness.append(late)
+        if late > PTIME:
+            self.stats.late_packets += 1
+        chunk = bytes(self._outgoing[:SAMPLES])
+        del self._outgoing[:SAMPLES]
+        if not self._outgoing:
+            self._drained.set()
+        payload = chunk.ljust(SAMPLES, self._silence[:1]) if chunk else self._silence
+        self._send(payload, self._first)
+        self._first = False
 
     def _send(self, payload: bytes, marker: bool) -> None:
         if self._transport is None or self._remote is None:
@@ -199,8 +199,8 @@ class RtpSession(asyncio.DatagramProtocol):
         self.stats.sent += 1
 
     def close(self) -> None:
-        if self._sender is not None:
-            self._sender.cancel()
+        if self._metronome is not None:
+            self._metronome.remove(self)
         if self._transport is not None:
             self._transport.close()
 
@@ -219,3 +219,39 @@ async def open_session(
             return protocol
         protocol.close()
     raise OSError("no even RTP port found")
+
+
+class Metronome:
+    """The steady clock of every call's RTP in one event loop: tick n is due at
+    start + n * 20 ms; each tick sends one packet of every session, in the order they joined.
+    A tick that comes late is still sent in full (no packet is skipped), with its lateness."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[RtpSession, None] = {}  # an insertion-ordered set
+        self._task: asyncio.Task[None] | None = None
+
+    def add(self, session: RtpSession) -> None:
+        self._sessions[session] = None
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._beat())
+
+    def remove(self, session: RtpSession) -> None:
+        self._sessions.pop(session, None)
+
+    async def _beat(self) -> None:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        n = 0
+        while True:
+            due = start + n * PTIME
+            delay = due - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            for session in list(self._sessions):
+                session.tick(loop.time() - due)
+            n += 1
+
+    def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            self._task = None

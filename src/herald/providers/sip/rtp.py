@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import random
 import struct
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -102,7 +103,9 @@ class RtpSession(asyncio.DatagramProtocol):
         self._ssrc = random.getrandbits(32)
         self._sequence = random.getrandbits(16)
         self._timestamp = random.getrandbits(32)
-        self._outgoing = bytearray()
+        # What is queued to play: views of the prompts themselves (a cached prompt is shared
+        # by every call that says it, never copied per call).
+        self._outgoing: deque[memoryview] = deque()
         self._drained: asyncio.Event = asyncio.Event()
         self._metronome: Metronome | None = None
         self._first = True
@@ -161,8 +164,9 @@ class RtpSession(asyncio.DatagramProtocol):
 
     def play(self, audio: bytes) -> None:
         """Queue G.711 bytes (of this session's codec) to be sent after what is queued."""
-        self._outgoing += audio
-        self._drained.clear()
+        if audio:
+            self._outgoing.append(memoryview(audio))
+            self._drained.clear()
 
     def clear(self) -> None:
         """Drop what is queued (a barge-in, or the agent said so)."""
@@ -174,13 +178,26 @@ class RtpSession(asyncio.DatagramProtocol):
         if self._outgoing:
             await self._drained.wait()
 
+    def _next_chunk(self) -> bytes:
+        """Up to 20 ms of what is queued, taken off the queue."""
+        parts: list[memoryview] = []
+        wanted = SAMPLES
+        while wanted and self._outgoing:
+            head = self._outgoing[0]
+            parts.append(head[:wanted])
+            if len(head) <= wanted:
+                self._outgoing.popleft()
+            else:
+                self._outgoing[0] = head[wanted:]
+            wanted -= len(parts[-1])
+        return b"".join(parts)
+
     def tick(self, late: float) -> None:
         """The metronome's beat: send the next 20 ms (silence when nothing is queued)."""
         self.stats.lateness.append(late)
         if late > PTIME:
             self.stats.late_packets += 1
-        chunk = bytes(self._outgoing[:SAMPLES])
-        del self._outgoing[:SAMPLES]
+        chunk = self._next_chunk()
         if not self._outgoing:
             self._drained.set()
         payload = chunk.ljust(SAMPLES, self._silence[:1]) if chunk else self._silence

@@ -48,9 +48,11 @@ class Conversation:
         self._keys.put_nowait(key)
 
     def heard(self, payload: bytes) -> None:
+        if self.answered_by is not None:
+            return  # decided: the rest of the call costs nothing here
         self._frames += 1
-        samples = g711.decode(payload, self._codec)
-        level = sum(abs(s) for s in samples) / max(1, len(samples))
+        levels = g711.LEVEL[self._codec]
+        level = sum(map(levels.__getitem__, payload)) / max(1, len(payload))
         if level >= SPEECH_LEVEL:
             self._run += 1 + self._quiet if self._run else 1
             self._quiet = 0

@@ -58,6 +58,11 @@ _ALAW_ENC = bytes(_alaw_encode(s - 65536 if s >= 32768 else s) for s in range(65
 ULAW_DEC = array("h", (_ulaw_decode(b) for b in range(256)))
 ALAW_DEC = array("h", (_alaw_decode(b) for b in range(256)))
 SILENCE = {"PCMU": 0xFF, "PCMA": 0xD5}
+# The magnitude of each byte's sample: a frame's loudness without decoding it.
+LEVEL = {
+    "PCMU": tuple(abs(s) for s in ULAW_DEC),
+    "PCMA": tuple(abs(s) for s in ALAW_DEC),
+}
 
 
 def encode(pcm: array, codec: str) -> bytes:

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -54,6 +55,7 @@ class CallRequest:
     max_duration_seconds: int  # the provider hangs up when the conversation reaches it
     attempt: int = 1
     group: str = ""  # opaque to the provider (our campaign id); shown in its call records
+    record: bool = False  # record the answered call (both directions) when the provider can
     variables: Mapping[str, Any] = field(default_factory=dict)  # the lead's fields
 
 
@@ -105,6 +107,13 @@ class CallEvent:
     outcome: str | None = None  # one of the script's outcome labels
     answers: Mapping[str, str] = field(default_factory=dict)  # question key -> answer
     error_code: str | None = None
+    recording_seconds: int | None = None  # the call was recorded (recordings/<call_id>.wav)
+
+
+def recording_path(data_dir: Path, call_id: uuid.UUID | str) -> Path:
+    """Where a provider writes the recording of a call (CallEvent.recording_seconds set), and
+    where the API serves it from."""
+    return data_dir / "recordings" / f"{call_id}.wav"
 
 
 # Called by a provider with events; returns once they are durably recorded.

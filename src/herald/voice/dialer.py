@@ -205,6 +205,7 @@ def _requests(
             max_duration_seconds=agent.max_call_duration_seconds,
             attempt=c["attempt"],
             group=str(campaign.id),
+            record=campaign.record_calls,
             variables={"name": by_lead[c["lead_id"]].name, **by_lead[c["lead_id"]].variables},
         )
         for c in calls

@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from herald.kit.db import Base, JSONType, UTCDateTime
@@ -126,6 +126,8 @@ class CallCampaign(Base):
     # {"start": "09:00", "end": "18:00", "days": ["mon", ...], "timezone": "Europe/Lisbon"}
     calling_hours: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     pause_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Answered calls are recorded (both directions) to HERALD_DATA_DIR/recordings/.
+    record_calls: Mapped[bool] = mapped_column(Boolean, server_default=false())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -215,6 +217,7 @@ class Call(Base):
     billable_minutes: Mapped[int] = mapped_column(Integer)
     cost_micros: Mapped[int] = mapped_column(BigInteger)
     duration_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    recording_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -340,6 +340,11 @@ def in_flight_counts(session: Session, campaign_ids: Iterable[uuid.UUID]) -> dic
     return {id: int(n) for id, n in session.execute(stmt).all()}
 
 
+def get_call(session: Session, organization_id: uuid.UUID, id: uuid.UUID) -> Call | None:
+    call = session.get(Call, id)
+    return call if call is not None and call.organization_id == organization_id else None
+
+
 def trunk_usage(session: Session, provider_name: str, since: datetime) -> tuple[int, int]:
     """(calls of a trunk in flight, those of them started after `since`), in every
     process: what the trunk's max_channels and cps are checked against."""
@@ -377,6 +382,7 @@ CALL_CHANGES = (
     "billable_minutes",
     "cost_micros",
     "duration_seconds",
+    "recording_seconds",
     "answered_at",
     "ended_at",
     "lease_until",

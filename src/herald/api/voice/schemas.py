@@ -203,6 +203,9 @@ class VoiceCampaignIn(Strict):
     status: Literal["draft", "active"] = Field(
         default="active", description="`draft` to upload leads (CSV) before launching."
     )
+    record_calls: bool = Field(
+        default=False, description="Record answered calls, both directions, to a WAV file."
+    )
 
 
 class VoiceCampaignPatch(Strict):
@@ -233,6 +236,7 @@ class VoiceCampaignOut(BaseModel):
     max_concurrent_calls: int
     schedule: dict[str, Any] | None
     calling_hours: dict[str, Any] | None
+    record_calls: bool = False
     retry: VoiceRetryOut
     total_leads: int
     completed_calls: int = Field(description="Leads finished: answered, or out of retries.")
@@ -302,6 +306,10 @@ class VoiceCallOut(BaseModel):
     price_per_minute: str
     cost: str
     created_at: str
+    recording_seconds: int | None = None
+    recording_url: str | None = Field(
+        default=None, description="GET it (same key) for the WAV file: callee left, agent right."
+    )
 
 
 class VoiceCallList(BaseModel):

@@ -26,6 +26,12 @@ IN_FLIGHT = "status IN ('queued', 'ringing', 'in_progress')"
 def upgrade() -> None:
     with op.batch_alter_table("voice_agents") as batch:
         batch.add_column(sa.Column("bridge", JSON, nullable=True))
+    with op.batch_alter_table("call_campaigns") as batch:
+        batch.add_column(
+            sa.Column("record_calls", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    with op.batch_alter_table("calls") as batch:
+        batch.add_column(sa.Column("recording_seconds", sa.Integer(), nullable=True))
     op.create_table(
         "voice_trunks",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -58,3 +64,7 @@ def downgrade() -> None:
     op.drop_table("voice_trunks")
     with op.batch_alter_table("voice_agents") as batch:
         batch.drop_column("bridge")
+    with op.batch_alter_table("call_campaigns") as batch:
+        batch.drop_column("record_calls")
+    with op.batch_alter_table("calls") as batch:
+        batch.drop_column("recording_seconds")

@@ -24,6 +24,7 @@ from herald.providers.sip.config import TrunkConfig
 from herald.providers.sip.conversation import Conversation
 from herald.providers.sip.journal import Entry, Journal
 from herald.providers.sip.outcome import Judgement, Verdict, judge, retry_after_seconds
+from herald.providers.sip.recording import Recording
 from herald.providers.sip.rtp import Metronome, RtpSession, open_session
 from herald.providers.sip.signalling import TrunkAgent
 from herald.providers.sip.speech import Speech
@@ -33,6 +34,7 @@ from herald.providers.voice_base import (
     CallEventKind,
     CallRequest,
     EndReason,
+    recording_path,
 )
 
 CALL_ID_HEADER = "X-Herald-Call-Id"
@@ -213,6 +215,8 @@ class Line:
             choice = sdp.choose_media(answer) if answer is not None else None
         except sdp.SdpError:
             choice = None
+        if choice is not None and self.request.record and self._config.data_dir is not None:
+            self._media.recording = Recording(choice.codec)
         if choice is not None:
             self._media.start(
                 (choice.address, choice.port),
@@ -238,7 +242,16 @@ class Line:
             EndReason.COMPLETED,
             None,
             talk_seconds=min(talk, self.request.max_duration_seconds),
+            recording_seconds=await self._save_recording(),
         )
+
+    async def _save_recording(self) -> int | None:
+        recording = self._media.recording if self._media else None
+        if recording is None or self._config.data_dir is None:
+            return None
+        path = recording_path(self._config.data_dir, str(self.request.call_id))
+        await asyncio.get_running_loop().run_in_executor(None, recording.write, path)
+        return recording.seconds
 
     def _remember_dialog(self) -> None:
         """Before ANSWERED is reported: what a restarted process needs to send our BYE."""
@@ -254,7 +267,13 @@ class Line:
 
     # -- events -------------------------------------------------------------------------------
 
-    def _ended(self, reason: EndReason, error_code: str | None, talk_seconds: int = 0) -> None:
+    def _ended(
+        self,
+        reason: EndReason,
+        error_code: str | None,
+        talk_seconds: int = 0,
+        recording_seconds: int | None = None,
+    ) -> None:
         conversation = self.conversation
         answered_by = None
         outcome, answers = None, {}
@@ -269,6 +288,7 @@ class Line:
             outcome=outcome,
             answers=answers,
             error_code=error_code,
+            recording_seconds=recording_seconds,
         )
 
     def _emit(self, kind: CallEventKind, **fields: object) -> None:

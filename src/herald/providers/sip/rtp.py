@@ -15,8 +15,12 @@ import struct
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from herald.providers.sip import g711
+
+if TYPE_CHECKING:
+    from herald.providers.sip.recording import Recording
 
 PTIME = 0.020
 SAMPLES = 160  # 20 ms at 8 kHz
@@ -112,6 +116,7 @@ class RtpSession(asyncio.DatagramProtocol):
         self._silence = bytes([g711.SILENCE["PCMU"]]) * SAMPLES
         self._last_event: tuple[int, str] | None = None  # (timestamp, key) of the last key
         self.stats = SendStats()
+        self.recording: Recording | None = None  # set by the call when it is recorded
         self.received = 0
 
     # -- the socket ---------------------------------------------------------------------------
@@ -128,6 +133,8 @@ class RtpSession(asyncio.DatagramProtocol):
         if packet.payload_type == self.dtmf_payload_type:
             self._tone(packet)
         elif packet.payload_type == self.payload_type:
+            if self.recording is not None:
+                self.recording.theirs(packet.payload)
             self._on_audio(packet.payload)
 
     def _tone(self, packet: RtpPacket) -> None:
@@ -203,6 +210,8 @@ class RtpSession(asyncio.DatagramProtocol):
         payload = chunk.ljust(SAMPLES, self._silence[:1]) if chunk else self._silence
         self._send(payload, self._first)
         self._first = False
+        if self.recording is not None:
+            self.recording.ours(payload)
 
     def _send(self, payload: bytes, marker: bool) -> None:
         if self._transport is None or self._remote is None:

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from sipp_harness import free_port
 
 needs_baresip = pytest.mark.skipif(

@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from baresip_harness import Baresip, needs_baresip
 
+from baresip_harness import Baresip, needs_baresip
 from herald.kit.clock import SystemClock
 from herald.providers.sip.config import TrunkConfig
 from herald.providers.sip.provider import SipTrunkProvider

@@ -95,9 +95,23 @@ class _Udp(UdpSipTransport):
         self._udp_transport = transport
 
 
+class _Tcp(TcpSipTransport):
+    # aiosipua writes "SIP/2.0/UDP" in the Via of every request it builds; over TCP the Via
+    # must name TCP (RFC 3261 18.1.1), or a strict trunk answers over UDP or refuses.
+    def send(self, message: SipRequest | SipResponse, addr: tuple[str, int]) -> None:
+        if isinstance(message, SipRequest):
+            vias = message.headers.get("Via")
+            if vias and vias[0].startswith("SIP/2.0/UDP "):
+                top = "SIP/2.0/TCP " + vias[0][len("SIP/2.0/UDP ") :]
+                message.headers.set_single("Via", top)
+                for via in vias[1:]:
+                    message.headers.append("Via", via)
+        super().send(message, addr)
+
+
 def transport_for(kind: str, local: tuple[str, int]) -> SipTransport:
     if kind == "tcp":
-        return TcpSipTransport(local_addr=local)
+        return _Tcp(local_addr=local)
     return _Udp(local_addr=local)
 
 

@@ -22,6 +22,9 @@ CallId = Annotated[str, id_in_path("The call's id.", ids.pattern(ids.CALL))]
     "/{call_id}/recording",
     response_class=FileResponse,
     summary="Get a Call's Recording",
+    # A file download linked from the call log (recording_url), outside the JSON API's
+    # document and its clients.
+    include_in_schema=False,
     description="The recorded call as a WAV file (8 kHz, 16-bit, the callee left, the agent "
     "right), when its campaign records calls.",
     responses={**responses(404), 200: {"content": {"audio/wav": {}}}},

@@ -18,6 +18,7 @@ from herald.voice.hours import zone
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 CLOCK_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+BRIDGE_URL_PATTERN = r"^wss?://[^\s]+$"
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 Key = Annotated[
     str,
@@ -79,11 +80,15 @@ class VoiceVoicemailIn(Strict):
 
 class VoiceBridgeIn(Strict):
     type: Literal["websocket"]
-    url: str = Field(
-        pattern=r"^wss?://[^\s]+$",
-        max_length=2000,
-        description="Herald opens a WebSocket here for each answered call (see README).",
-    )
+    url: Annotated[
+        str,
+        Field(
+            max_length=2000,
+            json_schema_extra={"pattern": BRIDGE_URL_PATTERN},
+            description="Herald opens a WebSocket here for each answered call (see README).",
+        ),
+        plain_pattern(BRIDGE_URL_PATTERN, "Must be a ws:// or wss:// URL."),
+    ]
 
 
 class VoiceAgentIn(Strict):

@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     voice_dial_batch_size: int = 1000
     voice_sim_seed: int = 0
     voice_sim_time_scale: float = 1.0
+    # SIP trunks: the address we signal and receive RTP on (the trunk must reach it), and
+    # how long a call may ring before our CANCEL.
+    sip_local_host: str = "127.0.0.1"
+    sip_ring_timeout_seconds: float = 30.0
     # Names this process's dialer on the calls it places, so that after a crash the restarted
     # process settles its own calls at once (see herald.kit.node). Unset: derived from the
     # host name, persisted in data_dir, one per live process sharing that data_dir.

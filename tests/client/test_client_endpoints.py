@@ -119,6 +119,7 @@ async def messaging_scenario(run: Runner, tenant: Tenant, operator: Runner) -> N
 
     assert [c.name for c in await do(operator.h.messaging.list_connections())] == []
     assert await do(operator.h.messaging.list_routes()) == []
+    assert await do(operator.h.messaging.list_trunks()) == []
 
 
 async def outreach_scenario(run: Runner, tenant: Tenant, group_id: str) -> None:

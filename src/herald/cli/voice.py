@@ -148,3 +148,96 @@ def list_calls(
     fields = CALL_COLUMNS
     rows = views if as_json else [{k: v[k] for k in fields} for v in views]
     emit_rows(rows, as_json, "Calls")
+
+
+trunk_app = typer.Typer(
+    help="SIP trunks that carry real calls (workers load them when they start).",
+    no_args_is_help=True,
+)
+voice_app.add_typer(trunk_app, name="trunk")
+Transport = Annotated[str, typer.Option(help="udp or tcp.")]
+
+
+@trunk_app.command("add")
+def add_trunk(
+    name: Annotated[str, typer.Option(help="A name for the trunk, e.g. carrier-1.")],
+    host: Annotated[str, typer.Option(help="The trunk's host name or address.")],
+    port: Annotated[int, typer.Option(help="The trunk's SIP port.")] = 5060,
+    transport: Transport = "udp",
+    username: Annotated[str | None, typer.Option(help="Digest user name.")] = None,
+    password: Annotated[str | None, typer.Option(help="Digest password.")] = None,
+    from_domain: Annotated[
+        str | None, typer.Option("--from-domain", help="Domain of From (default: the host).")
+    ] = None,
+    max_channels: Annotated[int, typer.Option("--max-channels", help="Calls at once.")] = 30,
+    cps: Annotated[int, typer.Option(help="Calls started per second at most.")] = 10,
+    as_json: Json = False,
+) -> None:
+    """Add a SIP trunk; give a caller number `--provider NAME` to call over it."""
+    from herald.voice import trunks
+
+    spec = trunks.TrunkSpec(
+        name=name,
+        host=host,
+        port=port,
+        transport=transport.lower(),
+        username=username,
+        password=password,
+        from_domain=from_domain,
+        max_channels=max_channels,
+        cps=cps,
+    )
+    with transaction() as session:
+        emit(trunks.trunk_view(trunks.add_trunk(session, clock, spec)), as_json)
+
+
+@trunk_app.command("update")
+def update_trunk(
+    name: Annotated[str, typer.Argument(help="The trunk's name.")],
+    host: Annotated[str | None, typer.Option(help="Host name or address.")] = None,
+    port: Annotated[int | None, typer.Option(help="SIP port.")] = None,
+    transport: Annotated[str | None, typer.Option(help="udp or tcp.")] = None,
+    username: Annotated[str | None, typer.Option(help="Digest user name.")] = None,
+    password: Annotated[str | None, typer.Option(help="Digest password.")] = None,
+    from_domain: Annotated[str | None, typer.Option("--from-domain", help="From domain.")] = None,
+    max_channels: Annotated[int | None, typer.Option("--max-channels", help="At once.")] = None,
+    cps: Annotated[int | None, typer.Option(help="Calls started per second.")] = None,
+    as_json: Json = False,
+) -> None:
+    """Change a trunk's settings (calls on the line keep theirs)."""
+    from herald.voice import trunks
+
+    with transaction() as session:
+        trunk = trunks.update_trunk(
+            session,
+            clock,
+            name,
+            host=host,
+            port=port,
+            transport=transport.lower() if transport else None,
+            username=username,
+            password=password,
+            from_domain=from_domain,
+            max_channels=max_channels,
+            cps=cps,
+        )
+        emit(trunks.trunk_view(trunk), as_json)
+
+
+@trunk_app.command("list")
+def list_trunks(as_json: Json = False) -> None:
+    from herald.voice import trunks
+
+    with transaction() as session:
+        rows = [trunks.trunk_view(t) for t in trunks.list_trunks(session)]
+    emit_rows(rows, as_json, "SIP trunks")
+
+
+@trunk_app.command("remove")
+def remove_trunk(name: Annotated[str, typer.Argument(help="The trunk's name.")]) -> None:
+    """Remove a trunk no caller number uses any more."""
+    from herald.voice import trunks
+
+    with transaction() as session:
+        trunks.remove_trunk(session, name)
+    typer.echo(f"removed trunk {name}")

@@ -176,6 +176,18 @@ class Connection(Resource):
     bound: bool | None
 
 
+class Trunk(Resource):
+    id: str
+    name: str
+    host: str
+    port: int
+    transport: str
+    username: str | None
+    from_domain: str | None
+    max_channels: int
+    cps: int
+
+
 class Route(Resource):
     id: str
     connection_name: str

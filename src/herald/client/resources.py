@@ -266,6 +266,10 @@ class Messaging(Namespace):
     def list_routes(self) -> list[m.Route]:
         return self._run("GET", "/routes", listed(m.Route))
 
+    def list_trunks(self) -> list[m.Trunk]:
+        """SIP trunks of voice campaigns (scope `operator:carriers:read`)."""
+        return self._run("GET", "/trunks", listed(m.Trunk))
+
 
 class Outreach(Namespace):
     """Account groups; `group(id)` reaches the leads and campaigns of one: `/v1/accounts`."""

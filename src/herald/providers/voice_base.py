@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -41,6 +42,8 @@ class CallScript:
     voicemail_action: str = "hang_up"  # or "leave_message"
     voicemail_message: str | None = None
     outcome_labels: Sequence[str] = ()
+    # Set when the caller's own agent talks on the line over a WebSocket (the audio bridge).
+    bridge_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,7 @@ class CallRequest:
     max_duration_seconds: int  # the provider hangs up when the conversation reaches it
     attempt: int = 1
     group: str = ""  # opaque to the provider (our campaign id); shown in its call records
+    record: bool = False  # record the answered call (both directions) when the provider can
     variables: Mapping[str, Any] = field(default_factory=dict)  # the lead's fields
 
 
@@ -103,6 +107,13 @@ class CallEvent:
     outcome: str | None = None  # one of the script's outcome labels
     answers: Mapping[str, str] = field(default_factory=dict)  # question key -> answer
     error_code: str | None = None
+    recording_seconds: int | None = None  # the call was recorded (recordings/<call_id>.wav)
+
+
+def recording_path(data_dir: Path, call_id: uuid.UUID | str) -> Path:
+    """Where a provider writes the recording of a call (CallEvent.recording_seconds set), and
+    where the API serves it from."""
+    return data_dir / "recordings" / f"{call_id}.wav"
 
 
 # Called by a provider with events; returns once they are durably recorded.
@@ -145,6 +156,12 @@ class VoiceProvider(Protocol):
     def start(self, events: CallEventSink) -> None: ...
 
     def place(self, calls: Sequence[CallRequest]) -> list[PlaceResult]: ...
+
+    def hang_up(self, call_ids: Sequence[uuid.UUID]) -> None:
+        """End these calls now (a BYE when answered, a CANCEL while ringing), as when their
+        campaign is cancelled; each end is reported through the sink as usual. Calls the
+        provider does not carry (any more) are ignored."""
+        ...
 
     def recover(self, calls: Sequence[CallRef]) -> list[CallFate]:
         """What became of calls placed before this process restarted; called after start()

@@ -33,7 +33,7 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import structlog
@@ -263,6 +263,46 @@ class VoiceSimulator:
         for at, event in plan:
             heapq.heappush(self._due, (at, next(self._order), event))
         return PlaceResult(request.call_id, PlaceOutcome.ACCEPTED, provider_call_id)
+
+    # -- hanging up --------------------------------------------------------------------------
+
+    def hang_up(self, call_ids: Sequence[uuid.UUID]) -> None:
+        """End these calls now: an answered one completes after the talk so far, one still
+        ringing ends unanswered."""
+        now_mono = time.monotonic()
+        now = self._clock.now()
+        with self._lock:
+            ending = {id for id in call_ids if id in self._plans}
+            if not ending:
+                return
+            self._due = [entry for entry in self._due if entry[2].call_id not in ending]
+            heapq.heapify(self._due)
+            for call_id in ending:
+                end = self._cut_short(self._plans[call_id], now_mono, now)
+                heapq.heappush(self._due, (now_mono, next(self._order), end))
+            self._wake.notify_all()
+
+    def _cut_short(
+        self, plan: list[tuple[float, CallEvent]], now_mono: float, now: datetime
+    ) -> CallEvent:
+        happened = [(at, event) for at, event in plan if at <= now_mono]
+        answered = next((at for at, e in happened if e.kind is CallEventKind.ANSWERED), None)
+        last = plan[-1][1]
+        if answered is None:
+            end = CallEvent(
+                self.name,
+                last.call_id,
+                last.provider_call_id,
+                CallEventKind.ENDED,
+                now,
+                end_reason=EndReason.NO_ANSWER,
+                error_code="SIM_HUNG_UP",
+            )
+        else:
+            talk = math.ceil((now_mono - answered) / self._scale) if self._scale else 0
+            end = replace(last, occurred_at=now, talk_seconds=min(talk, last.talk_seconds))
+        plan[:] = [*happened, (now_mono, end)]
+        return end
 
     # -- after a restart -------------------------------------------------------------------
 

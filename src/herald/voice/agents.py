@@ -31,6 +31,7 @@ class AgentSpec:
     voicemail_message: str | None = None
     outcome_labels: list[str] = field(default_factory=lambda: list(DEFAULT_OUTCOMES))
     max_call_duration_seconds: int = 300
+    bridge: dict[str, Any] | None = None  # {"type": "websocket", "url": ...}
 
 
 def agent_not_found() -> NotFound:
@@ -62,6 +63,7 @@ def create_agent(
         voicemail={"action": spec.voicemail_action, "message": spec.voicemail_message},
         outcome_labels=list(spec.outcome_labels),
         max_call_duration_seconds=spec.max_call_duration_seconds,
+        bridge=spec.bridge,
         created_at=now,
         updated_at=now,
     )
@@ -98,6 +100,10 @@ def add_number(
             {"phone_number": "Not a valid phone number in international (E.164) form."}
         )
     e164, region = normalised
+    if provider_name not in (None, "VOICE_SIM") and not repository.get_trunk(
+        session, provider_name
+    ):
+        raise ValidationFailed({"provider": f"No trunk named {provider_name}."})
     if repository.find_number(session, organization_id, e164) is not None:
         raise Conflict(f"The number {e164} is already registered.")
     number = PhoneNumber(

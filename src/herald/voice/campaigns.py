@@ -53,6 +53,7 @@ class CampaignSpec:
     calling_hours: dict[str, Any] | None = None
     draft: bool = False
     default_country: str | None = None
+    record_calls: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,7 @@ def create_campaign(
         retry_interval_minutes=spec.retry_interval_minutes,
         start_at=spec.start_at,
         calling_hours=spec.calling_hours,
+        record_calls=spec.record_calls,
         pause_reason=None,
         started_at=None,
         completed_at=None,

@@ -48,7 +48,7 @@ from herald.providers.voice_base import (
     PlaceResult,
     VoiceProvider,
 )
-from herald.voice import repository, settle
+from herald.voice import repository, settle, trunks
 from herald.voice.hours import CallingHours, split_zones
 from herald.voice.models import (
     DIALABLE,
@@ -159,13 +159,18 @@ def _reserve(
     free = campaign.max_concurrent_calls - repository.count_in_flight(session, campaign.id)
     if free <= 0:
         return None
+    number = repository.get_number(session, campaign.organization_id, campaign.phone_number_id)
+    provider = providers.for_name(number.provider_name if number else None)
+    trunk_room = trunks.room(session, provider.name, now)
+    if trunk_room is not None:
+        free = min(free, trunk_room)
+        if free <= 0:
+            return None
     leads = _leads_in_hours(session, campaign, now, min(free, max_per_round))
     if not leads:
         return None
     agent = session.get(Agent, campaign.agent_id)
     assert agent is not None
-    number = repository.get_number(session, campaign.organization_id, campaign.phone_number_id)
-    provider = providers.for_name(number.provider_name if number else None)
     calls = _affordable_calls(session, clock, campaign, agent, provider.name, leads, now)
     if not calls:
         return None
@@ -200,6 +205,7 @@ def _requests(
             max_duration_seconds=agent.max_call_duration_seconds,
             attempt=c["attempt"],
             group=str(campaign.id),
+            record=campaign.record_calls,
             variables={"name": by_lead[c["lead_id"]].name, **by_lead[c["lead_id"]].variables},
         )
         for c in calls

@@ -9,7 +9,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from herald.kit.db import Base, JSONType, UTCDateTime
@@ -80,6 +80,9 @@ class Agent(Base):
     voicemail: Mapped[dict[str, Any]] = mapped_column(JSONType)
     outcome_labels: Mapped[list[str]] = mapped_column(JSONType)
     max_call_duration_seconds: Mapped[int] = mapped_column(Integer)
+    # {"type": "websocket", "url": "wss://…"}: the caller's own AI agent talks on the line
+    # over Herald's audio bridge instead of the scripted one (see README).
+    bridge: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -123,6 +126,8 @@ class CallCampaign(Base):
     # {"start": "09:00", "end": "18:00", "days": ["mon", ...], "timezone": "Europe/Lisbon"}
     calling_hours: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     pause_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Answered calls are recorded (both directions) to HERALD_DATA_DIR/recordings/.
+    record_calls: Mapped[bool] = mapped_column(Boolean, server_default=false())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -180,6 +185,14 @@ class Call(Base):
             sqlite_where=text("status IN ('queued', 'ringing', 'in_progress')"),
             postgresql_where=text("status IN ('queued', 'ringing', 'in_progress')"),
         ),
+        # A trunk's channels and calls per second are counted across every process.
+        Index(
+            "ix_calls_provider_in_flight",
+            "provider_name",
+            "started_at",
+            sqlite_where=text("status IN ('queued', 'ringing', 'in_progress')"),
+            postgresql_where=text("status IN ('queued', 'ringing', 'in_progress')"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
@@ -204,9 +217,32 @@ class Call(Base):
     billable_minutes: Mapped[int] = mapped_column(Integer)
     cost_micros: Mapped[int] = mapped_column(BigInteger)
     duration_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    recording_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime())
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Trunk(Base):
+    """A SIP trunk the operator configured: where calls go, how to authenticate, and how
+    many calls it carries at once (`max_channels`) and starts per second (`cps`). A caller
+    number whose `provider_name` is the trunk's name places its calls over it."""
+
+    __tablename__ = "voice_trunks"
+    __table_args__ = (Index("uq_voice_trunks_name", "name", unique=True),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+    host: Mapped[str] = mapped_column(String(255))
+    port: Mapped[int] = mapped_column(Integer)
+    transport: Mapped[str] = mapped_column(String(8))  # "udp" or "tcp"
+    username: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    password: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    from_domain: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    max_channels: Mapped[int] = mapped_column(Integer)
+    cps: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

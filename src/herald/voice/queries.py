@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from herald.errors import NotFound
+from herald.providers.voice_base import recording_path
 from herald.voice import repository
 from herald.voice.campaigns import campaign_not_found
 from herald.voice.models import DIALABLE, CallCampaign
@@ -68,3 +71,17 @@ def calls_of_campaign(
         raise campaign_not_found()
     rows = repository.list_calls(session, campaign_id, before=before, limit=limit, status=status)
     return [call_view(row) for row in rows]
+
+
+def recording_of(
+    session: Session, organization_id: uuid.UUID, call_id: uuid.UUID | None, data_dir: Path
+) -> Path:
+    """The WAV file of a recorded call of this workspace; NotFound otherwise (also when the
+    file is not on this node's HERALD_DATA_DIR)."""
+    call = repository.get_call(session, organization_id, call_id) if call_id else None
+    if call is None or call.recording_seconds is None:
+        raise NotFound("The call has no recording.")
+    path = recording_path(data_dir, str(call.id))
+    if not path.exists():
+        raise NotFound("The call's recording is not on this server.")
+    return path

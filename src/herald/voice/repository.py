@@ -7,7 +7,19 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    Row,
+    Table,
+    bindparam,
+    case,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from herald.voice.models import (
@@ -21,6 +33,7 @@ from herald.voice.models import (
     Lead,
     LeadStatus,
     PhoneNumber,
+    Trunk,
 )
 
 campaigns: Table = CallCampaign.__table__  # type: ignore[assignment]
@@ -327,6 +340,22 @@ def in_flight_counts(session: Session, campaign_ids: Iterable[uuid.UUID]) -> dic
     return {id: int(n) for id, n in session.execute(stmt).all()}
 
 
+def get_call(session: Session, organization_id: uuid.UUID, id: uuid.UUID) -> Call | None:
+    call = session.get(Call, id)
+    return call if call is not None and call.organization_id == organization_id else None
+
+
+def trunk_usage(session: Session, provider_name: str, since: datetime) -> tuple[int, int]:
+    """(calls of a trunk in flight, those of them started after `since`), in every
+    process: what the trunk's max_channels and cps are checked against."""
+    started_recently = func.sum(case((calls.c.started_at > since, 1), else_=0))
+    stmt = select(func.count(), started_recently).where(
+        calls.c.provider_name == provider_name, calls.c.status.in_(IN_FLIGHT)
+    )
+    row = session.execute(stmt).one()
+    return int(row[0] or 0), int(row[1] or 0)
+
+
 def calls_for_update(session: Session, ids: Iterable[uuid.UUID]) -> list[Row[Any]]:
     """Calls with their lead's name, locked: events of one call are applied by one
     transaction at a time."""
@@ -353,6 +382,7 @@ CALL_CHANGES = (
     "billable_minutes",
     "cost_micros",
     "duration_seconds",
+    "recording_seconds",
     "answered_at",
     "ended_at",
     "lease_until",
@@ -386,6 +416,22 @@ def record_provider_ids(session: Session, accepted: Sequence[tuple[uuid.UUID, st
         .values(provider_call_id=bindparam("b_ref"))
     )
     session.connection().execute(stmt, [{"b_id": id, "b_ref": ref} for id, ref in accepted])
+
+
+def cancelled_calls_of_node(session: Session, node_id: str, limit: int) -> list[Row[Any]]:
+    """(id, provider_name) of this node's calls still on the line whose campaign was
+    cancelled: they are to be hung up."""
+    stmt = (
+        select(*[calls.c[name] for name in ("id", "provider_name")])
+        .join(campaigns, campaigns.c.id == calls.c.campaign_id)
+        .where(
+            calls.c.node_id == node_id,
+            calls.c.status.in_(IN_FLIGHT),
+            campaigns.c.status == CampaignStatus.CANCELLED,
+        )
+        .limit(limit)
+    )
+    return list(session.execute(stmt).all())
 
 
 def node_calls_in_flight(session: Session, node_id: str, limit: int) -> list[Row[Any]]:
@@ -428,3 +474,24 @@ def list_calls(
     if status is not None:
         stmt = stmt.where(calls.c.status == status)
     return list(session.execute(stmt.order_by(calls.c.id.desc()).limit(limit)).all())
+
+
+# -- trunks ----------------------------------------------------------------------------------
+
+
+def get_trunk(session: Session, name: str) -> Trunk | None:
+    return session.scalars(select(Trunk).where(Trunk.name == name)).one_or_none()
+
+
+def list_trunks(session: Session) -> list[Trunk]:
+    return list(session.scalars(select(Trunk).order_by(Trunk.name)))
+
+
+def numbers_using(session: Session, provider_name: str) -> int:
+    stmt = select(func.count()).where(PhoneNumber.provider_name == provider_name)
+    return int(session.scalar(stmt) or 0)
+
+
+def delete_trunk(session: Session, trunk: Trunk) -> None:
+    session.delete(trunk)
+    session.flush()

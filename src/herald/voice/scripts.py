@@ -20,4 +20,5 @@ def script_of(agent: Agent) -> CallScript:
         voicemail_action=voicemail.get("action", "hang_up"),
         voicemail_message=voicemail.get("message"),
         outcome_labels=tuple(agent.outcome_labels),
+        bridge_url=(agent.bridge or {}).get("url"),
     )

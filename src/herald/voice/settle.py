@@ -114,6 +114,7 @@ def _end(state: dict[str, Any], event: CallEvent) -> None:
     state["outcome"] = event.outcome
     state["answers"] = dict(event.answers)
     state["error_code"] = event.error_code
+    state["recording_seconds"] = event.recording_seconds
     state["lease_until"] = None
 
 

@@ -14,13 +14,15 @@ from herald.providers.voice_base import CallEvent
 from herald.providers.voice_sim import VoiceSimulator
 from herald.queue.worker import WorkerLoop
 from herald.settings import Settings
-from herald.voice import dialer, recovery, settle
+from herald.voice import dialer, hangups, recovery, settle
 from herald.voice.dialer import VoiceProviders
 
 if TYPE_CHECKING:
     from herald.bootstrap import Container
 
 SWEEP_IDLE_SECONDS = 5.0
+# A cancelled campaign's calls are hung up within this (plus one BYE's round trip).
+HANG_UP_POLL_SECONDS = 0.25
 
 
 class VoiceRuntime:
@@ -31,9 +33,11 @@ class VoiceRuntime:
         self.node: node.NodeId | None = None
         self._started = False
         self._recovered = False
+        self._asked = hangups.Asked()
 
     def worker_loops(self, container: Container) -> list[WorkerLoop]:
         db, clock, settings = container.db, container.clock, container.settings
+        self._add_trunks(container)
         self.node = node.claim(settings.data_dir, settings.node_id)
         node_id = self.node.value
         batch = settings.voice_dial_batch_size
@@ -46,6 +50,11 @@ class VoiceRuntime:
 
         dial = WorkerLoop("voice-dial", dial_round, settings.idle_poll_seconds)
         sweep = WorkerLoop("voice-sweep", lambda: settle.sweep_lost(db, clock), SWEEP_IDLE_SECONDS)
+        hang_up = WorkerLoop(
+            "voice-hang-up",
+            lambda: hangups.hang_up_cancelled(db, self.providers, node_id, self._asked),
+            HANG_UP_POLL_SECONDS,
+        )
 
         def on_events(events: Sequence[CallEvent]) -> None:
             settle.record_events(db, clock, events)
@@ -54,7 +63,37 @@ class VoiceRuntime:
         for provider in self.providers.providers.values():
             provider.start(on_events)
         self._started = True
-        return [dial, sweep]
+        return [dial, sweep, hang_up]
+
+    def _add_trunks(self, container: Container) -> None:
+        """Every configured SIP trunk becomes a provider named after it (a caller number
+        whose provider is that name calls over it); the simulator stays the default."""
+        from herald.providers.sip.config import TrunkConfig
+        from herald.providers.sip.provider import SipTrunkProvider
+        from herald.voice import trunks
+
+        settings = container.settings
+        with container.db.reading() as session:
+            rows = trunks.list_trunks(session)
+            configs = [
+                TrunkConfig(
+                    name=t.name,
+                    host=t.host,
+                    port=t.port,
+                    transport=t.transport,
+                    username=t.username,
+                    password=t.password,
+                    from_domain=t.from_domain,
+                    max_channels=t.max_channels,
+                    cps=t.cps,
+                    local_host=settings.sip_local_host,
+                    ring_timeout=settings.sip_ring_timeout_seconds,
+                    data_dir=settings.data_dir,
+                )
+                for t in rows
+            ]
+        for config in configs:
+            self.providers.providers[config.name] = SipTrunkProvider(config, container.clock)
 
     def stop(self) -> None:
         if not self._started:

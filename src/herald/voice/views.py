@@ -40,6 +40,7 @@ def campaign_view(
         "max_concurrent_calls": campaign.max_concurrent_calls,
         "schedule": schedule,
         "calling_hours": campaign.calling_hours,
+        "record_calls": campaign.record_calls,
         "retry": {
             "max_retries": campaign.max_retries,
             "retry_interval_minutes": campaign.retry_interval_minutes,
@@ -87,6 +88,12 @@ def call_view(call: Any) -> dict[str, Any]:
         "price_per_minute": format_micros(call.price_per_minute_micros),
         "cost": format_micros(call.cost_micros),
         "created_at": timestamp(call.created_at),
+        "recording_seconds": call.recording_seconds,
+        "recording_url": (
+            f"/v1/calls/{ids.encode(ids.CALL, call.id)}/recording"
+            if call.recording_seconds is not None
+            else None
+        ),
     }
 
 
@@ -102,6 +109,7 @@ def agent_view(agent: Agent) -> dict[str, Any]:
         "voicemail": agent.voicemail,
         "outcome_labels": agent.outcome_labels,
         "max_call_duration_seconds": agent.max_call_duration_seconds,
+        "bridge": agent.bridge,
         "created_at": timestamp(agent.created_at),
         "updated_at": timestamp(agent.updated_at),
     }

@@ -21,6 +21,7 @@ from herald.messaging.repository import MessageFilter
 from herald.routing import status
 from herald.tenancy import service as tenancy
 from herald.tenancy.service import Principal
+from herald.voice import trunks
 from herald.web import admin, campaigns, live, messages, new_campaign, outreach, voice
 from herald.web import session as web_session
 from herald.web.common import (
@@ -120,7 +121,8 @@ def carriers(request: Request) -> Response:
     with app.db.reading() as session:
         views = status.connections(session, app.router if app.runs_links else None)
         routes = status.routes(session)
-    context = {"connections": views, "routes": routes}
+        sip_trunks = trunks.list_trunks(session)
+    context = {"connections": views, "routes": routes, "trunks": sip_trunks}
     return page(request, "carriers.html", context, principal=principal)
 
 

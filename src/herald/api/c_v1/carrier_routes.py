@@ -1,6 +1,6 @@
-"""The operator's view of the carrier setup: connections and routes, read-only (they are
-configured with `herald connection …` and `herald route …`). Scope: operator:carriers:read,
-which a key only has when it was created with it."""
+"""The operator's view of the carrier setup: connections, routes and SIP trunks, read-only
+(they are configured with `herald connection …`, `herald route …`, `herald voice trunk …`).
+Scope: operator:carriers:read, which a key only has when it was created with it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from herald.api.common import container
 from herald.kit.clock import isoformat
 from herald.routing import status
+from herald.voice import trunks
 
 from .auth import CarriersRead
 from .schemas import ERROR_RESPONSES
@@ -49,6 +50,24 @@ class RouteOut(BaseModel):
 
 class RouteList(BaseModel):
     data: list[RouteOut]
+
+
+class TrunkOut(BaseModel):
+    id: str
+    name: str
+    host: str
+    port: int
+    transport: str
+    username: str | None
+    from_domain: str | None
+    max_channels: int
+    cps: int
+    created_at: str
+    updated_at: str
+
+
+class TrunkList(BaseModel):
+    data: list[TrunkOut]
 
 
 @router.get("/connections", response_model=ConnectionList, summary="List Connections")
@@ -96,5 +115,31 @@ def list_routes(request: Request, principal: CarriersRead) -> RouteList:
                 created_at=isoformat(r.created_at) or "",
             )
             for r in found
+        ]
+    )
+
+
+@router.get("/trunks", response_model=TrunkList, summary="List SIP Trunks")
+def list_trunks(request: Request, principal: CarriersRead) -> TrunkList:
+    """Every SIP trunk of voice campaigns, without its password (configured with
+    `herald voice trunk …`). Scope: operator:carriers:read."""
+    with container(request).db.reading() as session:
+        found = trunks.list_trunks(session)
+    return TrunkList(
+        data=[
+            TrunkOut(
+                id=str(t.id),
+                name=t.name,
+                host=t.host,
+                port=t.port,
+                transport=t.transport,
+                username=t.username,
+                from_domain=t.from_domain,
+                max_channels=t.max_channels,
+                cps=t.cps,
+                created_at=isoformat(t.created_at) or "",
+                updated_at=isoformat(t.updated_at) or "",
+            )
+            for t in found
         ]
     )

@@ -48,6 +48,7 @@ def create_agent(request: Request, body: VoiceAgentIn, principal: AgentsWrite) -
         voicemail_message=body.voicemail.message,
         outcome_labels=list(body.outcome_labels),
         max_call_duration_seconds=body.max_call_duration_seconds,
+        bridge=body.bridge.model_dump() if body.bridge else None,
     )
     with app.db.transaction() as session:
         agent = agents.create_agent(session, app.clock, principal.organization_id, spec)

@@ -92,6 +92,7 @@ def create_campaign(
         calling_hours=body.calling_hours.model_dump() if body.calling_hours else None,
         draft=body.status == "draft",
         default_country=body.default_country,
+        record_calls=body.record_calls,
     )
     with app.db.transaction() as session:
         campaign = campaigns.create_campaign(session, app.clock, principal, spec)

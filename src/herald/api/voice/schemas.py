@@ -18,6 +18,7 @@ from herald.voice.hours import zone
 
 KEY_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
 CLOCK_PATTERN = r"^([01]\d|2[0-3]):[0-5]\d$"
+BRIDGE_URL_PATTERN = r"^wss?://[^\s]+$"
 LANGUAGE_PATTERN = r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"
 Key = Annotated[
     str,
@@ -35,7 +36,7 @@ ClockTime = Annotated[
 ]
 Language = Annotated[
     str,
-    Field(json_schema_extra={"pattern": LANGUAGE_PATTERN}),
+    Field(max_length=16, json_schema_extra={"pattern": LANGUAGE_PATTERN}),  # the column holds 16
     plain_pattern(LANGUAGE_PATTERN, "Must be a language tag such as en, en-US or pt-BR."),
 ]
 CountryAlpha2 = CountryCode
@@ -77,6 +78,19 @@ class VoiceVoicemailIn(Strict):
     )
 
 
+class VoiceBridgeIn(Strict):
+    type: Literal["websocket"]
+    url: Annotated[
+        str,
+        Field(
+            max_length=2000,
+            json_schema_extra={"pattern": BRIDGE_URL_PATTERN},
+            description="Herald opens a WebSocket here for each answered call (see README).",
+        ),
+        plain_pattern(BRIDGE_URL_PATTERN, "Must be a ws:// or wss:// URL."),
+    ]
+
+
 class VoiceAgentIn(Strict):
     name: str = Field(min_length=1, max_length=200)
     greeting: str = Field(min_length=1, max_length=2000)
@@ -91,6 +105,9 @@ class VoiceAgentIn(Strict):
         max_length=20,
     )
     max_call_duration_seconds: int = Field(default=300, ge=30, le=3600)
+    bridge: VoiceBridgeIn | None = Field(
+        default=None, description="Bring your own AI agent: it talks on the line instead."
+    )
 
 
 class VoiceAgentOut(BaseModel):
@@ -104,6 +121,7 @@ class VoiceAgentOut(BaseModel):
     voicemail: dict[str, Any]
     outcome_labels: list[str]
     max_call_duration_seconds: int
+    bridge: dict[str, Any] | None = None
     created_at: str
     updated_at: str
 
@@ -190,6 +208,9 @@ class VoiceCampaignIn(Strict):
     status: Literal["draft", "active"] = Field(
         default="active", description="`draft` to upload leads (CSV) before launching."
     )
+    record_calls: bool = Field(
+        default=False, description="Record answered calls, both directions, to a WAV file."
+    )
 
 
 class VoiceCampaignPatch(Strict):
@@ -220,6 +241,7 @@ class VoiceCampaignOut(BaseModel):
     max_concurrent_calls: int
     schedule: dict[str, Any] | None
     calling_hours: dict[str, Any] | None
+    record_calls: bool = False
     retry: VoiceRetryOut
     total_leads: int
     completed_calls: int = Field(description="Leads finished: answered, or out of retries.")
@@ -289,6 +311,10 @@ class VoiceCallOut(BaseModel):
     price_per_minute: str
     cost: str
     created_at: str
+    recording_seconds: int | None = None
+    recording_url: str | None = Field(
+        default=None, description="GET it (same key) for the WAV file: callee left, agent right."
+    )
 
 
 class VoiceCallList(BaseModel):

@@ -1,0 +1,131 @@
+"""The SIP user agent over one trunk, on aiosipua: it tells each call of every response to
+its INVITE (aiosipua reports only ringing, answer and rejection), acknowledges final
+failures (RFC 3261 17.1.1.3: the ACK of a non-2xx answer, which aiosipua leaves to us), and
+passes the callee's BYE on."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from aiosipua import IncomingCall, OutgoingCall, SipRequest, SipResponse, SipUAC, SipUAS
+from aiosipua.transport import SipTransport, TcpSipTransport, UdpSipTransport, _UdpProtocol
+
+ResponseHook = Callable[[SipResponse], None]
+
+
+class TrunkAgent(SipUAC):
+    def __init__(self, transport: SipTransport) -> None:
+        super().__init__(transport)
+        self.hooks: dict[str, ResponseHook] = {}  # by Call-ID
+        # aiosipua forgets a call when it sends CANCEL; its 487 must still be ACKed.
+        self._cancelled: dict[str, OutgoingCall] = {}
+        # Final answers awaited to a request that is no INVITE, by (Call-ID, method).
+        self._waiting: dict[tuple[str, str], asyncio.Future[int]] = {}
+
+    async def final_answer(self, call_id: str, method: str, timeout: float) -> int | None:
+        """The status of the final answer to our `method` request in call `call_id`, None
+        when none comes in time. Ask before sending the request."""
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._waiting[(call_id, method)] = future
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            return None
+        finally:
+            self._waiting.pop((call_id, method), None)
+
+    def send_cancel(self, call: OutgoingCall) -> SipRequest:
+        self._cancelled[call.call_id] = call
+        return super().send_cancel(call)
+
+    def remove_call(self, call_id: str) -> None:
+        self._cancelled.pop(call_id, None)
+        super().remove_call(call_id)
+
+    def handle_response(self, response: SipResponse, addr: tuple[str, int]) -> None:
+        call_id = response.call_id or ""
+        cseq = response.cseq
+        is_invite = cseq is not None and cseq.method.upper() == "INVITE"
+        call = self.get_call(call_id) or self._cancelled.get(call_id)
+        if is_invite and call is not None and response.status_code >= 300:
+            self.transport.send(failure_ack(call.invite, response), call.remote_addr)
+        hook = self.hooks.get(call_id)
+        waiting = self._waiting.get((call_id, cseq.method.upper() if cseq else ""))
+        if waiting is not None and response.status_code >= 200 and not waiting.done():
+            waiting.set_result(response.status_code)
+        super().handle_response(response, addr)
+        if is_invite and hook is not None:
+            hook(response)
+
+
+def failure_ack(invite: SipRequest, response: SipResponse) -> SipRequest:
+    """The ACK of a 3xx-6xx answer: part of the INVITE transaction, so the INVITE's Via
+    (same branch), From, Call-ID and Request-URI, the answer's To (with its tag)."""
+    ack = SipRequest(method="ACK", uri=invite.uri)
+    for name in ("Via", "From", "Call-ID"):
+        value = invite.headers.get_first(name)
+        if value is None:
+            raise ValueError(f"INVITE without {name}")
+        ack.headers.set_single(name, value)
+    to = response.headers.get_first("To")
+    if to is None:
+        raise ValueError("answer without To")
+    ack.headers.set_single("To", to)
+    cseq = invite.cseq
+    ack.headers.set_single("CSeq", f"{cseq.seq if cseq else 1} ACK")
+    ack.headers.set_single("Max-Forwards", "70")
+    ack.headers.set_single("Content-Length", "0")
+    return ack
+
+
+class _Datagrams(_UdpProtocol):
+    # aiosipua asserts an isinstance that CPython 3.11's selector transport fails
+    # (it is no DatagramTransport subclass there); start() stores the transport anyway.
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        pass
+
+
+class _Udp(UdpSipTransport):
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        transport, _ = await loop.create_datagram_endpoint(
+            lambda: _Datagrams(self), local_addr=self.local_addr
+        )
+        self._udp_transport = transport
+
+
+class _Tcp(TcpSipTransport):
+    # aiosipua writes "SIP/2.0/UDP" in the Via of every request it builds; over TCP the Via
+    # must name TCP (RFC 3261 18.1.1), or a strict trunk answers over UDP or refuses.
+    def send(self, message: SipRequest | SipResponse, addr: tuple[str, int]) -> None:
+        if isinstance(message, SipRequest):
+            vias = message.headers.get("Via")
+            if vias and vias[0].startswith("SIP/2.0/UDP "):
+                top = "SIP/2.0/TCP " + vias[0][len("SIP/2.0/UDP ") :]
+                message.headers.set_single("Via", top)
+                for via in vias[1:]:
+                    message.headers.append("Via", via)
+        super().send(message, addr)
+
+
+def transport_for(kind: str, local: tuple[str, int]) -> SipTransport:
+    if kind == "tcp":
+        return _Tcp(local_addr=local)
+    return _Udp(local_addr=local)
+
+
+ByeHook = Callable[[str], None]
+
+
+def user_agent(transport: SipTransport, on_bye: ByeHook) -> tuple[SipUAS, TrunkAgent]:
+    """The UAS half answers in-dialog requests (the callee's BYE, OPTIONS); the UAC half is
+    ours. aiosipua answers a BYE with 200 itself."""
+    uac = TrunkAgent(transport)
+    uas = SipUAS(transport, uac=uac)
+
+    def bye(call: IncomingCall, request: SipRequest) -> None:
+        on_bye(request.call_id or "")
+
+    uas.on_bye = bye
+    return uas, uac

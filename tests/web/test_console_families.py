@@ -4,10 +4,16 @@ outreach funnel counts leads per workflow step."""
 
 from __future__ import annotations
 
+import uuid
+
+from sqlalchemy import update
+
+from herald.providers.voice_base import recording_path
 from herald.tenancy import service as tenancy
+from herald.voice.models import Call
 from outreach_kit import THREE_STEPS, add_group, grant, open_desk
 from support import HeraldFactory, RunningHerald
-from voice_kit import Voice, number
+from voice_kit import ANSWERS, Voice, engine_id, number, start
 
 
 def test_outreach_shows_only_granted_account_groups_with_a_funnel_per_step(
@@ -112,3 +118,35 @@ def test_the_outreach_and_voice_lists_are_pushed_live_to_their_readers_only(
     herald.sign_in(herald.key(desk.tenant, ("apikey:campaign:read",)))
     assert herald.client.get("/dashboard/outreach/events").status_code == 403
     assert herald.client.get("/dashboard/voice/events").status_code == 403
+
+
+def test_a_recorded_call_is_linked_from_the_voice_call_log_for_a_call_log_reader(
+    make_herald: HeraldFactory,
+) -> None:
+    herald = start(make_herald, voice_sim_time_scale=0.05)
+    tenant = herald.tenant(balance="10")
+    voice = Voice(herald, tenant)
+    campaign_id = voice.campaign([number(1, ANSWERS)])
+    voice.wait_status(campaign_id, "completed")
+    [call] = voice.calls(campaign_id)
+    # What a recording provider (the SIP trunk) leaves behind: the file and its length.
+    container = herald.container
+    wav = recording_path(container.settings.data_dir, engine_id(call["id"]))
+    wav.parent.mkdir(parents=True, exist_ok=True)
+    wav.write_bytes(b"RIFF....WAVE")
+    with container.db.transaction() as session:
+        session.execute(
+            update(Call)
+            .where(Call.id == uuid.UUID(engine_id(call["id"])))
+            .values(recording_seconds=7)
+        )
+    herald.sign_in(tenant.api_key)
+    page = herald.client.get(f"/dashboard/voice/{campaign_id}").text
+    link = f"/dashboard/voice/calls/{call['id']}/recording"
+    assert f'<a href="{link}">recording</a> (7 s)' in page
+    download = herald.client.get(link)
+    assert download.status_code == 200 and download.content == b"RIFF....WAVE"
+    assert download.headers["content-type"] == "audio/wav"
+
+    herald.sign_in(herald.key(tenant, ("voice:campaigns:read",)))
+    assert herald.client.get(link).status_code == 403

@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from herald.api.common import container
 from herald.errors import HeraldError
@@ -164,3 +164,25 @@ def voice_action(request: Request, campaign_id: str, action: str) -> Response:
         return refuse(request, exc.message, exc.status, principal)
     app.wake_workers()
     return RedirectResponse(f"/dashboard/voice/{campaign_id}", status_code=303)
+
+
+@router.get("/voice/calls/{call_id}/recording")
+def voice_recording(request: Request, call_id: str) -> Response:
+    """A recorded call's WAV file, for a key that may read the call log."""
+    principal = principal_of(request)
+    if principal is None:
+        return to_sign_in()
+    if tenancy.VOICE_CALLS_READ not in principal.scopes:
+        return refuse(request, lacks(tenancy.VOICE_CALLS_READ), 403, principal)
+    app = container(request)
+    try:
+        with app.db.reading() as session:
+            path = queries.recording_of(
+                session,
+                principal.organization_id,
+                ids.decode(ids.CALL, call_id),
+                app.settings.data_dir,
+            )
+    except HeraldError as exc:
+        return refuse(request, exc.message, exc.status, principal)
+    return FileResponse(path, media_type="audio/wav", filename=f"{call_id}.wav")

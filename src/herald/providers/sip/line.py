@@ -123,6 +123,7 @@ class Line:
         )
         self.sip_call_id = self._call.call_id
         self._agent.hooks[self.sip_call_id] = self.on_response
+        self._agent.gave_up[self.sip_call_id] = self.no_answer_at_all
         self._entry = Entry(
             str(self.request.call_id),
             self.sip_call_id,
@@ -153,6 +154,12 @@ class Line:
         elif not self._final.done():
             self._final.set_result(judgement)
 
+    def no_answer_at_all(self) -> None:
+        """Timer B: the INVITE, retransmitted for 64*T1, got no answer (RFC 3261 17.1.1.2
+        reports it as a 408 timeout)."""
+        if not self._final.done():
+            self._final.set_result(Judgement(Verdict.NO_ANSWER, "SIP_408"))
+
     def _ringing(self) -> None:
         if not self._rang:
             self._rang = True
@@ -162,6 +169,7 @@ class Line:
         """Forget a call the trunk refused before it was placed."""
         self._journal.remove(self.request.call_id)
         self._agent.hooks.pop(self.sip_call_id, None)
+        self._agent.gave_up.pop(self.sip_call_id, None)
         self._agent.remove_call(self.sip_call_id)
         if self._media is not None:
             self._media.close()
@@ -176,6 +184,7 @@ class Line:
                 self._ended(_reason(judgement.verdict), judgement.error_code)
         finally:
             self._agent.hooks.pop(self.sip_call_id, None)
+            self._agent.gave_up.pop(self.sip_call_id, None)
             self._agent.remove_call(self.sip_call_id)
             if self._media is not None:
                 self._media.close()

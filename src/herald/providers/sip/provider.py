@@ -125,6 +125,8 @@ class SipTrunkProvider:
         while self._lines and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         self._metronome.stop()
+        if self._agent is not None:
+            self._agent.stop_timers()
         if self._uas is not None:
             await self._uas.stop()
             await self._uas.transport.stop()

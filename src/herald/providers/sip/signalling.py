@@ -1,23 +1,39 @@
 """The SIP user agent over one trunk, on aiosipua: it tells each call of every response to
 its INVITE (aiosipua reports only ringing, answer and rejection), acknowledges final
-failures (RFC 3261 17.1.1.3: the ACK of a non-2xx answer, which aiosipua leaves to us), and
-passes the callee's BYE on."""
+failures (RFC 3261 17.1.1.3: the ACK of a non-2xx answer, which aiosipua leaves to us),
+passes the callee's BYE on, and over UDP retransmits what it sends until answered
+(aiosipua has no client transaction timers): INVITE on Timer A until any answer, giving
+up at Timer B (17.1.1.2); BYE and CANCEL on Timer E until a final answer, giving up at
+Timer F (17.1.2.2)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
-from aiosipua import IncomingCall, OutgoingCall, SipRequest, SipResponse, SipUAC, SipUAS
+from aiosipua import Dialog, IncomingCall, OutgoingCall, SipRequest, SipResponse, SipUAC, SipUAS
 from aiosipua.transport import SipTransport, TcpSipTransport, UdpSipTransport, _UdpProtocol
 
 ResponseHook = Callable[[SipResponse], None]
+GaveUpHook = Callable[[], None]
+
+T1 = 0.5  # RFC 3261 17.1.1.1: the round-trip estimate, doubled at each retransmission
+T2 = 4.0  # the longest interval between retransmissions of a request that is no INVITE
 
 
 class TrunkAgent(SipUAC):
-    def __init__(self, transport: SipTransport) -> None:
+    def __init__(self, transport: SipTransport, t1: float = T1) -> None:
         super().__init__(transport)
+        self.t1 = t1
         self.hooks: dict[str, ResponseHook] = {}  # by Call-ID
+        # Told when Timer B fires: the INVITE got no answer at all (by Call-ID).
+        self.gave_up: dict[str, GaveUpHook] = {}
+        # Requests still retransmitted, by (Call-ID, method, CSeq number): the event that
+        # stops them (an answer came).
+        self._unanswered: dict[tuple[str, str, int], asyncio.Event] = {}
+        self._timers: set[asyncio.Task[None]] = set()
+        self.retransmissions = 0  # what tests and logs look at
         # aiosipua forgets a call when it sends CANCEL; its 487 must still be ACKed.
         self._cancelled: dict[str, OutgoingCall] = {}
         # Final answers awaited to a request that is no INVITE, by (Call-ID, method).
@@ -35,9 +51,65 @@ class TrunkAgent(SipUAC):
         finally:
             self._waiting.pop((call_id, method), None)
 
+    def send_invite(self, *args: Any, **kwargs: Any) -> OutgoingCall:
+        call = super().send_invite(*args, **kwargs)
+        self._keep_sending(call.invite, call.remote_addr)
+        return call
+
     def send_cancel(self, call: OutgoingCall) -> SipRequest:
         self._cancelled[call.call_id] = call
-        return super().send_cancel(call)
+        cancel = super().send_cancel(call)
+        self._keep_sending(cancel, call.remote_addr)
+        return cancel
+
+    def send_bye(self, dialog: Dialog, remote_addr: tuple[str, int]) -> SipRequest:
+        bye = super().send_bye(dialog, remote_addr)
+        self._keep_sending(bye, remote_addr)
+        return bye
+
+    def _keep_sending(self, request: SipRequest, addr: tuple[str, int]) -> None:
+        """Over UDP only: TCP is reliable, and RFC 3261 17.1.1.2 sets Timer A only for an
+        unreliable transport."""
+        if not isinstance(self.transport, UdpSipTransport):
+            return
+        key = _key(request.call_id or "", request.cseq)
+        if key is None or key in self._unanswered:
+            return
+        answered = asyncio.Event()
+        self._unanswered[key] = answered
+        task = asyncio.get_running_loop().create_task(self._retransmit(request, addr, key))
+        self._timers.add(task)
+        task.add_done_callback(self._timers.discard)
+
+    async def _retransmit(
+        self, request: SipRequest, addr: tuple[str, int], key: tuple[str, str, int]
+    ) -> None:
+        answered = self._unanswered[key]
+        is_invite = key[1] == "INVITE"
+        interval, waited, limit = self.t1, 0.0, 64 * self.t1  # Timer B / Timer F
+        try:
+            while waited < limit:
+                wait = min(interval, limit - waited)
+                try:
+                    await asyncio.wait_for(answered.wait(), wait)
+                    return
+                except TimeoutError:
+                    waited += wait
+                if waited >= limit:
+                    break
+                self.transport.send(request, addr)
+                self.retransmissions += 1
+                interval = interval * 2 if is_invite else min(interval * 2, T2 * self.t1 / T1)
+            if is_invite:
+                hook = self.gave_up.get(key[0])
+                if hook is not None:
+                    hook()
+        finally:
+            self._unanswered.pop(key, None)
+
+    def stop_timers(self) -> None:
+        for task in list(self._timers):
+            task.cancel()
 
     def remove_call(self, call_id: str) -> None:
         self._cancelled.pop(call_id, None)
@@ -46,6 +118,13 @@ class TrunkAgent(SipUAC):
     def handle_response(self, response: SipResponse, addr: tuple[str, int]) -> None:
         call_id = response.call_id or ""
         cseq = response.cseq
+        key = _key(call_id, cseq)
+        answered = self._unanswered.get(key) if key is not None else None
+        # Any answer ends an INVITE's retransmission (17.1.1.2: Proceeding); only a final
+        # one a BYE's or CANCEL's (a provisional one would slow it to T2; none of ours waits
+        # that long for one).
+        if answered is not None and (key[1] == "INVITE" or response.status_code >= 200):  # type: ignore[index]
+            answered.set()
         is_invite = cseq is not None and cseq.method.upper() == "INVITE"
         call = self.get_call(call_id) or self._cancelled.get(call_id)
         if is_invite and call is not None and response.status_code >= 300:
@@ -55,8 +134,17 @@ class TrunkAgent(SipUAC):
         if waiting is not None and response.status_code >= 200 and not waiting.done():
             waiting.set_result(response.status_code)
         super().handle_response(response, addr)
+        again = self.get_call(call_id)
+        if is_invite and again is not None and _key(call_id, again.invite.cseq) != key:
+            self._keep_sending(again.invite, again.remote_addr)  # re-sent with credentials
         if is_invite and hook is not None:
             hook(response)
+
+
+def _key(call_id: str, cseq: Any) -> tuple[str, str, int] | None:
+    if cseq is None:
+        return None
+    return (call_id, str(cseq.method).upper(), int(cseq.seq))
 
 
 def failure_ack(invite: SipRequest, response: SipResponse) -> SipRequest:

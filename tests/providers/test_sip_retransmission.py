@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from test_sip_trunk import Recorder
 
 from herald.kit.clock import SystemClock
 from herald.providers.sip.config import TrunkConfig
@@ -17,7 +18,6 @@ from herald.providers.sip.provider import SipTrunkProvider
 from herald.providers.voice_base import CallRequest, CallScript, EndReason, PlaceOutcome
 from lossy_udp import LossyRelay
 from sipp_harness import Sipp, needs_sipp
-from test_sip_trunk import Recorder
 
 pytestmark = [needs_sipp, pytest.mark.timeout(90)]
 
@@ -65,22 +65,22 @@ def test_a_lost_invite_is_sent_again_and_the_call_goes_through(tmp_path: Path) -
 
 def test_a_lost_bye_is_sent_again_until_the_callee_answers_it(tmp_path: Path) -> None:
     recorder = Recorder()
-    with Sipp("answer_dtmf", tmp_path) as callee:
-        with LossyRelay(("127.0.0.1", callee.port), drop={"BYE"}) as relay:
-            for provider in through(relay, recorder, tmp_path):
-                assert call(provider, max_duration=1) is PlaceOutcome.ACCEPTED
-                recorder.ended()
-                assert callee.finished() == 0  # it got the second BYE and answered 200
-            assert relay.dropped == ["BYE"]
+    callee = Sipp("answer_dtmf", tmp_path)
+    with callee, LossyRelay(("127.0.0.1", callee.port), drop={"BYE"}) as relay:
+        for provider in through(relay, recorder, tmp_path):
+            assert call(provider, max_duration=1) is PlaceOutcome.ACCEPTED
+            recorder.ended()
+            assert callee.finished() == 0  # it got the second BYE and answered 200
+        assert relay.dropped == ["BYE"]
 
 
 def test_a_lost_cancel_is_sent_again(tmp_path: Path) -> None:
     recorder = Recorder()
-    with Sipp("no_answer", tmp_path) as callee:
-        with LossyRelay(("127.0.0.1", callee.port), drop={"CANCEL"}) as relay:
-            for provider in through(relay, recorder, tmp_path, ring_timeout=1.0):
-                assert call(provider) is PlaceOutcome.ACCEPTED
-                ended = recorder.ended()
-                assert callee.finished() == 0
-            assert relay.dropped == ["CANCEL"]
+    callee = Sipp("no_answer", tmp_path)
+    with callee, LossyRelay(("127.0.0.1", callee.port), drop={"CANCEL"}) as relay:
+        for provider in through(relay, recorder, tmp_path, ring_timeout=1.0):
+            assert call(provider) is PlaceOutcome.ACCEPTED
+            ended = recorder.ended()
+            assert callee.finished() == 0
+        assert relay.dropped == ["CANCEL"]
     assert ended.end_reason is EndReason.NO_ANSWER

@@ -229,3 +229,17 @@ def test_an_answering_machine_is_recognised_and_hung_up_on(
         assert callee.finished() == 0
     assert (ended.end_reason, ended.answered_by) == (EndReason.COMPLETED, AnsweredBy.MACHINE)
     assert ended.answers == {}
+
+
+def test_an_overloaded_trunk_after_ringing_still_means_try_later_not_an_attempt(
+    tmp_path: Path, recorder: Recorder
+) -> None:
+    with Sipp("unavailable_after_ringing", tmp_path) as callee:
+        for provider in trunk(callee, recorder, tmp_path):
+            assert call(provider).outcome is PlaceOutcome.ACCEPTED  # 180 came, 503 later
+            ended = recorder.ended()
+            again = call(provider)  # no INVITE goes out while the trunk recovers
+            assert again.outcome is PlaceOutcome.RETRY and again.retry_after_seconds
+        assert callee.finished() == 0
+    assert (ended.end_reason, ended.error_code) == (EndReason.FAILED, "SIP_503")
+    assert ended.retry_after_seconds == 9.0

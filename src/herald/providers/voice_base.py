@@ -108,6 +108,9 @@ class CallEvent:
     answers: Mapping[str, str] = field(default_factory=dict)  # question key -> answer
     error_code: str | None = None
     recording_seconds: int | None = None  # the call was recorded (recordings/<call_id>.wav)
+    # Set on ENDED when the carrier refused the call for now after first taking it (a 503
+    # after 100 Trying or 180 Ringing): no attempt, as PlaceOutcome.RETRY; try again after.
+    retry_after_seconds: float | None = None
 
 
 def recording_path(data_dir: Path, call_id: uuid.UUID | str) -> Path:

@@ -43,6 +43,7 @@ def record_events(db: Database, clock: Clock, events: Sequence[CallEvent]) -> No
 
 
 def apply_events(session: Session, clock: Clock, events: Sequence[CallEvent]) -> None:
+    events = _release_refused(session, clock, events)
     by_call: dict[uuid.UUID, list[CallEvent]] = defaultdict(list)
     for event in events:
         by_call[event.call_id].append(event)
@@ -62,6 +63,23 @@ def apply_events(session: Session, clock: Clock, events: Sequence[CallEvent]) ->
     repository.save_calls(session, changed, now)
     calls_changed(session, clock, [c for c in changed if c["status"] != statuses[c["id"]]])
     finish_calls(session, clock, ended)
+
+
+def _release_refused(
+    session: Session, clock: Clock, events: Sequence[CallEvent]
+) -> list[CallEvent]:
+    """A call the carrier refused for now after first taking it (a 503 after 180) was no
+    attempt, as one it refused at once: released like an unplaced call, its lead queued
+    again after the carrier's Retry-After. The other events are left to apply."""
+    refused = {
+        e.call_id: e.retry_after_seconds
+        for e in events
+        if e.kind is CallEventKind.ENDED and e.retry_after_seconds is not None
+    }
+    for call_id, seconds in refused.items():
+        retry_at = clock.now() + timedelta(seconds=seconds or 0)
+        release_unplaced(session, clock, [call_id], retry_at)
+    return [e for e in events if e.call_id not in refused]
 
 
 def _advance(state: dict[str, Any], event: CallEvent) -> None:

@@ -142,10 +142,11 @@ class Line:
             self._journal.write(self._entry)
             return
         judgement = judge(status)
-        if not self.first_answer.done():
+        if judgement is not None and judgement.verdict is Verdict.RETRY:
             self.retry_after = retry_after_seconds(
                 response.headers.get_first("Retry-After"), self._config.retry_after
             )
+        if not self.first_answer.done():
             self.first_answer.set_result(judgement)
         if judgement is None:
             return
@@ -180,6 +181,9 @@ class Line:
             judgement = await self._until_answered()
             if judgement.verdict is Verdict.ANSWERED:
                 await self._talk()
+            elif judgement.verdict is Verdict.RETRY:
+                # A 5xx after 100/180: the trunk cannot now, as when it says so at once.
+                self._ended(EndReason.FAILED, judgement.error_code, retry_after=self.retry_after)
             else:
                 self._ended(_reason(judgement.verdict), judgement.error_code)
         finally:
@@ -282,6 +286,7 @@ class Line:
         error_code: str | None,
         talk_seconds: int = 0,
         recording_seconds: int | None = None,
+        retry_after: float | None = None,
     ) -> None:
         conversation = self.conversation
         answered_by = None
@@ -298,6 +303,7 @@ class Line:
             answers=answers,
             error_code=error_code,
             recording_seconds=recording_seconds,
+            retry_after_seconds=retry_after,
         )
 
     def _emit(self, kind: CallEventKind, **fields: object) -> None:

@@ -273,6 +273,8 @@ class SipTrunkProvider:
     # -- reporting -----------------------------------------------------------------------------
 
     def _report(self, event: CallEvent) -> None:
+        if event.retry_after_seconds is not None:  # a 5xx after 100/180: slow down as well
+            self._slowed_until = time.monotonic() + event.retry_after_seconds
         self._outbox.put(event)
 
     def _deliver_loop(self) -> None:

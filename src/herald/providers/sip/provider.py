@@ -62,6 +62,8 @@ class SipTrunkProvider:
         self._outbox: queue.Queue[CallEvent | None] = queue.Queue()
         self._sink: CallEventSink | None = None
         self._delivery: threading.Thread | None = None
+        # The same trunk with its former settings, finishing the calls it carries.
+        self._previous: SipTrunkProvider | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -131,8 +133,23 @@ class SipTrunkProvider:
             await self._uas.stop()
             await self._uas.transport.stop()
 
+    def take_over(self, previous: SipTrunkProvider) -> None:
+        """The trunk's settings changed: new calls go out with this provider's, the calls on
+        the line finish on `previous` with the settings they started with (hang-ups of them
+        are passed on to it), which closes once they all ended (retire_previous)."""
+        self._previous = previous
+
+    def retire_previous(self) -> None:
+        previous = self._previous
+        if previous is not None and previous.in_flight() == 0:
+            self._previous = None
+            previous.stop()
+
     def stop(self) -> None:
         """Hang up every call on the line (BYE, or CANCEL while ringing), then close."""
+        if self._previous is not None:
+            self._previous.stop()
+            self._previous = None
         if self._loop is not None and self._thread is not None:
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(timeout=10)
@@ -223,6 +240,8 @@ class SipTrunkProvider:
 
     def hang_up(self, call_ids: Sequence[uuid.UUID]) -> None:
         """End these calls now: BYE when answered, CANCEL while ringing."""
+        if self._previous is not None:
+            self._previous.hang_up(call_ids)
         loop = self._loop
         if loop is None:
             return

@@ -24,7 +24,10 @@ def free_port(kind: int = socket.SOCK_DGRAM) -> int:
 class Sipp:
     """`with Sipp("busy", tmp_path) as callee:` then call 127.0.0.1:callee.port."""
 
-    def __init__(self, scenario: str, workdir: Path, transport: str = "udp") -> None:
+    def __init__(
+        self, scenario: str, workdir: Path, transport: str = "udp", calls: int = 1
+    ) -> None:
+        self.calls = calls  # SIPp exits after this many calls ran through the scenario
         self.scenario = SCENARIOS / f"{scenario}.xml"
         self.transport = transport
         self.port = free_port(socket.SOCK_STREAM if transport == "tcp" else socket.SOCK_DGRAM)
@@ -39,7 +42,7 @@ class Sipp:
             *("-i", "127.0.0.1", "-p", str(self.port)),
             *("-t", "t1" if self.transport == "tcp" else "u1"),
             *("-mi", "127.0.0.1", "-mp", str(self.media_port)),
-            *("-m", "1", "-timeout", "40s", "-nostdin"),
+            *("-m", str(self.calls), "-timeout", "40s", "-nostdin"),
             *("-trace_err", "-error_file", str(self.errors)),
         ]
         self._process = subprocess.Popen(

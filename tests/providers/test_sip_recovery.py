@@ -21,17 +21,19 @@ pytestmark = [needs_sipp, pytest.mark.timeout(90)]
 CHILD = Path(__file__).parent.parent / "sip_crash_child.py"
 
 
-def crash_after(kind: str, callee: Sipp, data_dir: Path, call_id: uuid.UUID) -> None:
-    """Run a worker with one call until the call reports `kind`, then SIGKILL it."""
+def crash_after(kind: str, callee: Sipp, data_dir: Path, *call_ids: uuid.UUID) -> None:
+    """Run a worker with these calls until each reported `kind`, then SIGKILL it."""
     child = subprocess.Popen(
-        [sys.executable, str(CHILD), str(callee.port), str(data_dir), str(call_id)],
+        [sys.executable, str(CHILD), str(callee.port), str(data_dir), *map(str, call_ids)],
         stdout=subprocess.PIPE,
         text=True,
     )
     try:
         assert child.stdout is not None
+        seen = 0
         for line in child.stdout:
-            if line.strip() == kind:
+            seen += line.strip() == kind
+            if seen == len(call_ids):
                 break
         else:
             pytest.fail(f"the worker ended before {kind}")
@@ -41,7 +43,7 @@ def crash_after(kind: str, callee: Sipp, data_dir: Path, call_id: uuid.UUID) -> 
 
 
 def restart(callee: Sipp, data_dir: Path) -> SipTrunkProvider:
-    config = TrunkConfig("carrier-1", "127.0.0.1", callee.port, data_dir=data_dir)
+    config = TrunkConfig("carrier-1", "127.0.0.1", callee.port, data_dir=data_dir, max_channels=50)
     provider = SipTrunkProvider(config, SystemClock())
     provider.start(lambda events: None)
     return provider
@@ -76,4 +78,24 @@ def test_a_restarted_worker_ends_the_calls_it_left_on_the_line(
     if reason is EndReason.COMPLETED:
         assert [e.kind for e in fate.events] == [CallEventKind.ANSWERED, CallEventKind.ENDED]
     assert other.kind is FateKind.UNKNOWN
+    assert not list((tmp_path / "sip").rglob("*.json")), "the journal is emptied"
+
+
+def test_a_worker_killed_with_20_answered_calls_up_ends_each_answered_with_our_bye(
+    tmp_path: Path,
+) -> None:
+    """The issue's proof at its stated size: no answered lead is called again (every call
+    ends answered, so its lead is finished) and the callee hears our BYE on each."""
+    call_ids = [uuid.uuid4() for _ in range(20)]
+    with Sipp("answer_wait", tmp_path, calls=len(call_ids)) as callee:
+        crash_after("ANSWERED", callee, tmp_path, *call_ids)
+        provider = restart(callee, tmp_path)
+        try:
+            fates = provider.recover([ref(c) for c in call_ids])
+        finally:
+            provider.stop()
+        assert callee.finished() == 0  # all 20 got our BYE
+    assert [f.call_id for f in fates] == call_ids
+    assert {f.kind for f in fates} == {FateKind.ENDED}
+    assert {f.events[-1].end_reason for f in fates} == {EndReason.COMPLETED}
     assert not list((tmp_path / "sip").rglob("*.json")), "the journal is emptied"

@@ -4,6 +4,8 @@ SIPp loses the first of each."""
 
 from __future__ import annotations
 
+import contextlib
+import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -84,3 +86,33 @@ def test_a_lost_cancel_is_sent_again(tmp_path: Path) -> None:
             assert callee.finished() == 0
         assert relay.dropped == ["CANCEL"]
     assert ended.end_reason is EndReason.NO_ANSWER
+
+
+def test_an_invite_never_answered_is_given_up_at_timer_b_as_a_408(tmp_path: Path) -> None:
+    """A trunk that answers nothing: the INVITE goes out at 0, T1, 3*T1, 7*T1 ... until
+    64*T1 (here T1 = 20 ms), then the call ends unanswered with SIP_408."""
+    recorder = Recorder()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.settimeout(0.1)
+        config = TrunkConfig(
+            name="silent",
+            host="127.0.0.1",
+            port=silent.getsockname()[1],
+            data_dir=tmp_path,
+            t1=0.02,
+            first_answer_timeout=0.2,
+        )
+        provider = SipTrunkProvider(config, SystemClock())
+        provider.start(recorder)
+        try:
+            assert call(provider) is PlaceOutcome.ACCEPTED
+            ended = recorder.ended(timeout=10)
+            invites = 0
+            with contextlib.suppress(TimeoutError):
+                while True:
+                    invites += silent.recv(65535).startswith(b"INVITE ")
+        finally:
+            provider.stop()
+    assert (ended.end_reason, ended.error_code) == (EndReason.NO_ANSWER, "SIP_408")
+    assert invites == 7  # the first and 6 retransmissions within 64*T1 = 1.28 s

@@ -23,6 +23,8 @@ class TrunkConfig:
     # (5xx: try later; 4xx: failed) is known before the call counts as placed.
     first_answer_timeout: float = 2.0
     retry_after: float = 30.0  # after a 5xx without Retry-After
+    # RFC 3261 T1, the round-trip estimate UDP retransmissions start from (Timer B = 64*T1).
+    t1: float = 0.5
     data_dir: Path | None = None  # cache of rendered prompts (tts/); None: no cache
 
     @property

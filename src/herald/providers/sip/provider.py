@@ -116,7 +116,7 @@ class SipTrunkProvider:
 
     async def _listen(self, port: int) -> None:
         transport = transport_for(self.config.transport, (self.config.local_host, port))
-        self._uas, self._agent = user_agent(transport, self._callee_hung_up)
+        self._uas, self._agent = user_agent(transport, self._callee_hung_up, self.config.t1)
         await self._uas.start()
 
     async def _close(self) -> None:

@@ -113,6 +113,11 @@ class TrunkAgent(SipUAC):
 
     def remove_call(self, call_id: str) -> None:
         self._cancelled.pop(call_id, None)
+        # The call is over: its INVITE needs no more sending (a BYE or CANCEL still goes
+        # until answered).
+        for key, answered in list(self._unanswered.items()):
+            if key[0] == call_id and key[1] == "INVITE":
+                answered.set()
         super().remove_call(call_id)
 
     def handle_response(self, response: SipResponse, addr: tuple[str, int]) -> None:
@@ -206,10 +211,12 @@ def transport_for(kind: str, local: tuple[str, int]) -> SipTransport:
 ByeHook = Callable[[str], None]
 
 
-def user_agent(transport: SipTransport, on_bye: ByeHook) -> tuple[SipUAS, TrunkAgent]:
+def user_agent(
+    transport: SipTransport, on_bye: ByeHook, t1: float = T1
+) -> tuple[SipUAS, TrunkAgent]:
     """The UAS half answers in-dialog requests (the callee's BYE, OPTIONS); the UAC half is
     ours. aiosipua answers a BYE with 200 itself."""
-    uac = TrunkAgent(transport)
+    uac = TrunkAgent(transport, t1)
     uas = SipUAS(transport, uac=uac)
 
     def bye(call: IncomingCall, request: SipRequest) -> None:

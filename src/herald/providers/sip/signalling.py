@@ -19,7 +19,7 @@ ResponseHook = Callable[[SipResponse], None]
 GaveUpHook = Callable[[], None]
 
 T1 = 0.5  # RFC 3261 17.1.1.1: the round-trip estimate, doubled at each retransmission
-T2 = 4.0  # the longest interval between retransmissions of a request that is no INVITE
+T2_IN_T1 = 8  # T2 = 4 s = 8*T1: the longest interval between retransmissions of a non-INVITE
 
 
 class TrunkAgent(SipUAC):
@@ -33,7 +33,6 @@ class TrunkAgent(SipUAC):
         # stops them (an answer came).
         self._unanswered: dict[tuple[str, str, int], asyncio.Event] = {}
         self._timers: set[asyncio.Task[None]] = set()
-        self.retransmissions = 0  # what tests and logs look at
         # aiosipua forgets a call when it sends CANCEL; its 487 must still be ACKed.
         self._cancelled: dict[str, OutgoingCall] = {}
         # Final answers awaited to a request that is no INVITE, by (Call-ID, method).
@@ -98,8 +97,9 @@ class TrunkAgent(SipUAC):
                 if waited >= limit:
                     break
                 self.transport.send(request, addr)
-                self.retransmissions += 1
-                interval = interval * 2 if is_invite else min(interval * 2, T2 * self.t1 / T1)
+                interval *= 2
+                if not is_invite:
+                    interval = min(interval, T2_IN_T1 * self.t1)
             if is_invite:
                 hook = self.gave_up.get(key[0])
                 if hook is not None:
@@ -126,9 +126,9 @@ class TrunkAgent(SipUAC):
         key = _key(call_id, cseq)
         answered = self._unanswered.get(key) if key is not None else None
         # Any answer ends an INVITE's retransmission (17.1.1.2: Proceeding); only a final
-        # one a BYE's or CANCEL's (a provisional one would slow it to T2; none of ours waits
-        # that long for one).
-        if answered is not None and (key[1] == "INVITE" or response.status_code >= 200):  # type: ignore[index]
+        # one ends a BYE's or CANCEL's (17.1.2.2; we keep its interval after a provisional).
+        final = response.status_code >= 200
+        if key is not None and answered is not None and (key[1] == "INVITE" or final):
             answered.set()
         is_invite = cseq is not None and cseq.method.upper() == "INVITE"
         call = self.get_call(call_id) or self._cancelled.get(call_id)

@@ -156,6 +156,10 @@ def test_after_the_lead_replies_the_next_steps_go_free_form_inside_the_window(
             {"name": "black_friday", "language": "en_US", "parameters": ["x"]},
             "steps.0.template.parameters",
         ),
+        (
+            {"name": "order_shipped", "language": "en_US", "parameters": ["A-1"]},
+            "steps.0.template.headerParameters",
+        ),
     ],
 )
 def test_a_step_template_that_cannot_be_sent_is_refused_at_campaign_creation(

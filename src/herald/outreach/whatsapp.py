@@ -31,8 +31,15 @@ TEMPLATE_UNAVAILABLE = "WHATSAPP_TEMPLATE_UNAVAILABLE"  # unsynced or unapproved
 
 
 def check_template(session: Session, template: WhatsAppTemplate, field: str) -> None:
-    """A step's template is synced, APPROVED and takes as many parameters as it gives."""
-    templates.approved(session, request(template, template.parameters), field)
+    """A step's template is synced, APPROVED and takes as many parameters as it gives
+    (the errors name the fields as this dialect spells them: headerParameters)."""
+    try:
+        templates.approved(session, request(template, template.parameters), field)
+    except ValidationFailed as exc:
+        fields = {
+            k.replace("header_parameters", "headerParameters"): v for k, v in exc.fields.items()
+        }
+        raise ValidationFailed(fields) from exc
 
 
 def request(

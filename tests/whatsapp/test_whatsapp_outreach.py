@@ -77,3 +77,109 @@ def test_a_whatsapp_step_to_a_lead_outside_the_window_is_rejected_and_refunded(
     assert message["is_refunded"] is True
     assert wa.herald.balance(wa.tenant) == before
     assert wa.cloud.sent == []
+
+
+def _templated(first_name: str = "{{ lead.firstName }}") -> dict[str, Any]:
+    """Three WhatsApp steps, each with a free-form text and the template sent outside the
+    lead's window (the lead's first name fills the template's first parameter)."""
+
+    def step(word: str) -> dict[str, Any]:
+        return {
+            "type": "send",
+            "channel": "WHATSAPP",
+            "templates": {"en": f"Hi {first_name}, {word}."},
+            "template": {
+                "name": "black_friday",
+                "language": "en_US",
+                "parameters": [first_name, "50%"],
+            },
+        }
+
+    wait = {"type": "wait", "duration": "PT1H"}
+    return {"steps": [step("one"), wait, step("two"), wait, step("three")]}
+
+
+def test_a_template_step_reaches_a_lead_who_never_wrote_and_the_reply_stops_the_sequence(
+    wa: WhatsAppDesk,
+) -> None:
+    desk = Desk(wa.herald, wa.tenant, add_group(wa.herald, wa.tenant, "Sales"))
+    cy = number(102)
+    [lead] = desk.import_leads({"phone": cy, "firstName": "Cy"})
+    campaign_id = desk.start_with(_templated(), [lead])
+    run_queue(wa.herald)
+    wait_until(lambda: len(wa.cloud.sent) == 1)
+    [first] = wa.cloud.sent
+    assert first.body["type"] == "template"
+    assert first.body["template"]["name"] == "black_friday"
+    body = first.body["template"]["components"][0]["parameters"]
+    assert [p["text"] for p in body] == ["Cy", "50%"]
+    [message] = desk.sent()
+    assert message["content"] == "Hi Cy, 50% off today only."
+    assert message["cost"] == "0.080000"  # the template's category: MARKETING
+    wa.cloud.person_writes(cy.lstrip("+"), "Tell me more")  # opens the window
+    wa.clock.advance(hours=1)
+    run_queue(wa.herald)
+    assert len(wa.cloud.sent) == 1
+    assert [p["state"] for p in desk.progress(campaign_id)] == ["replied"]
+    conversation = [item["content"] for item in desk.conversation(lead)]
+    assert conversation[:2] == ["Hi Cy, 50% off today only.", "Tell me more"]
+
+
+def test_after_the_lead_replies_the_next_steps_go_free_form_inside_the_window(
+    wa: WhatsAppDesk,
+) -> None:
+    desk = Desk(wa.herald, wa.tenant, add_group(wa.herald, wa.tenant, "Sales"))
+    di = number(103)
+    [lead] = desk.import_leads({"phone": di, "firstName": "Di"})
+    campaign_id = desk.start_with(_templated(), [lead], autoCancelOnMessageReceived=False)
+    run_queue(wa.herald)
+    wait_until(lambda: len(wa.cloud.sent) == 1)
+    wa.cloud.person_writes(di.lstrip("+"), "Go on")
+    for sends in (2, 3):
+        wa.clock.advance(hours=1)
+        run_queue(wa.herald)
+        wait_until(lambda sends=sends: len(wa.cloud.sent) == sends)  # type: ignore[misc]
+    kinds = [s.body["type"] for s in wa.cloud.sent]
+    assert kinds == ["template", "text", "text"]
+    assert [s.body["text"]["body"] for s in wa.cloud.sent[1:]] == ["Hi Di, two.", "Hi Di, three."]
+    costs = [m["cost"] for m in desk.sent()]
+    assert costs == ["0.080000", "0.010000", "0.010000"]  # MARKETING, then SERVICE
+    assert [p["state"] for p in desk.progress(campaign_id)] == ["completed"]
+
+
+@pytest.mark.parametrize(
+    ("template", "field"),
+    [
+        ({"name": "no_such", "language": "en_US", "parameters": []}, "steps.0.template.name"),
+        ({"name": "draft_offer", "language": "en_US"}, "steps.0.template.name"),
+        (
+            {"name": "black_friday", "language": "en_US", "parameters": ["x"]},
+            "steps.0.template.parameters",
+        ),
+        (
+            {"name": "order_shipped", "language": "en_US", "parameters": ["A-1"]},
+            "steps.0.template.headerParameters",
+        ),
+    ],
+)
+def test_a_step_template_that_cannot_be_sent_is_refused_at_campaign_creation(
+    wa: WhatsAppDesk, template: dict[str, Any], field: str
+) -> None:
+    desk = Desk(wa.herald, wa.tenant, add_group(wa.herald, wa.tenant, "Sales"))
+    step = {"type": "send", "channel": "WHATSAPP", "templates": {"en": "Hi"}, "template": template}
+    body = {"name": "Q", "senderId": wa.tenant.remitter_id, "workflow": {"steps": [step]}}
+    answer = desk.call("POST", "/campaigns", json=body)
+    assert answer.status_code == 400, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    assert field in str(error)
+
+
+def test_only_whatsapp_steps_name_a_template(wa: WhatsAppDesk) -> None:
+    desk = Desk(wa.herald, wa.tenant, add_group(wa.herald, wa.tenant, "Sales"))
+    template = {"name": "black_friday", "language": "en_US", "parameters": ["a", "b"]}
+    step = {"type": "send", "channel": "SMS", "templates": {"en": "Hi"}, "template": template}
+    body = {"name": "Q", "senderId": wa.tenant.remitter_id, "workflow": {"steps": [step]}}
+    answer = desk.call("POST", "/campaigns", json=body)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["error"]["code"] == "VALIDATION_ERROR"

@@ -25,6 +25,18 @@ class CamelResource(Resource):
 # -- messaging (/c/v1) ------------------------------------------------------------------------
 
 
+class Template(BaseModel):
+    """A WhatsApp message template to send (`template` on a WHATSAPP batch or message): one
+    synced and APPROVED at Meta, with as many body and header parameters as it takes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    language: str  # Meta's code: en_US, pt_BR
+    parameters: list[str] = []
+    header_parameters: list[str] = []
+
+
 class Remitter(Resource):
     id: str
     name: str

@@ -34,6 +34,10 @@ class Namespace:
         return self._transport.run(self._op(method, path, read, **parts))
 
 
+def _template(template: m.Template | None) -> dict[str, Any] | None:
+    return template.model_dump() if template is not None else None
+
+
 class Messaging(Namespace):
     """Batch campaigns, messages, inbound replies, webhooks and carriers: `/c/v1`."""
 
@@ -49,9 +53,11 @@ class Messaging(Namespace):
         country_alpha2: str | None = None,
         scheduled_at: datetime | None = None,
         channel_type: str = "SMS",
+        template: m.Template | None = None,
         idempotency_key: str | None = None,
     ) -> m.BatchAccepted:
-        """A batch of 2–1,000 recipients; answers `BatchAccepted` (202)."""
+        """A batch of 2–1,000 recipients; answers `BatchAccepted` (202). A WHATSAPP batch
+        to people outside their 24-hour window names a `template`."""
         body = drop_none(
             name=name,
             remitter_id=remitter_id,
@@ -60,6 +66,7 @@ class Messaging(Namespace):
             recipients=list(recipients),
             country_alpha2=country_alpha2,
             scheduled_at=scheduled_at.isoformat() if scheduled_at else None,
+            template=_template(template),
         )
         return self._run(
             "POST",
@@ -122,9 +129,11 @@ class Messaging(Namespace):
         external_id: str | None = None,
         contact_id: str | None = None,
         channel_type: str = "SMS",
+        template: m.Template | None = None,
         idempotency_key: str | None = None,
     ) -> m.Message:
-        """One message, billed at once; answers the `Message` (202)."""
+        """One message, billed at once; answers the `Message` (202). A WHATSAPP message to
+        someone outside their 24-hour window names a `template`."""
         body = drop_none(
             recipient=recipient,
             content=content,
@@ -133,6 +142,7 @@ class Messaging(Namespace):
             country_alpha2=country_alpha2,
             external_id=external_id,
             contact_id=contact_id,
+            template=_template(template),
         )
         return self._run(
             "POST", "/messages", one(m.Message), json=body, idempotency_key=idempotency_key

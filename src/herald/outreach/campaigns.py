@@ -15,7 +15,7 @@ from herald.kit.clock import Clock
 from herald.kit.ids import new_id
 from herald.messaging import control as messaging
 from herald.messaging.encoding import DEFAULT_MAX_SEGMENTS
-from herald.outreach import campaign_status, email_sends, repository
+from herald.outreach import campaign_status, email_sends, repository, whatsapp
 from herald.outreach import workflow as workflows
 from herald.outreach.models import (
     AccountGroup,
@@ -62,7 +62,7 @@ def create(
 ) -> OutreachCampaign:
     approved_remitter(session, principal.organization_id, new.sender_id, "senderId")
     if new.workflow is not None:
-        _check_workflow(new.workflow, new.outreach_language, new.max_segments)
+        _check_workflow(session, new.workflow, new.outreach_language, new.max_segments)
     if new.mailboxes:
         email_sends.check_mailboxes(session, new.mailboxes)
     now = clock.now()
@@ -126,17 +126,20 @@ def replace_workflow(
     campaign = get(session, group, campaign_id, lock=True)
     if campaign.status not in EDITABLE:
         raise Conflict(f"The workflow of a {campaign.status} campaign cannot be replaced.")
-    _check_workflow(new, campaign.outreach_language, max_segments)
+    _check_workflow(session, new, campaign.outreach_language, max_segments)
     campaign.workflow = new.stored()
     campaign.updated_at = clock.now()
     return campaign
 
 
-def _check_workflow(new: Workflow, language: str, max_segments: int) -> None:
+def _check_workflow(session: Session, new: Workflow, language: str, max_segments: int) -> None:
     too_long = new.too_long(max_segments)
     if too_long:
         raise ValidationFailed(too_long)
     _check_languages(new, language)
+    for index, template in new.whatsapp_templates():
+        # As /c/v1 checks a template: synced, APPROVED, the right parameter counts.
+        whatsapp.check_template(session, template, f"steps.{index}.template")
 
 
 def _check_languages(new: Workflow, language: str) -> None:

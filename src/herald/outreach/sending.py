@@ -20,7 +20,7 @@ from herald.kit.clock import Clock
 from herald.kit.ids import new_id
 from herald.messaging import repository as messages
 from herald.messaging.accept import message_row
-from herald.messaging.plan import plan_recipients
+from herald.messaging.plan import Plan, plan_recipients
 from herald.outreach import campaign_status, charging, email_sends, pacing, repository, whatsapp
 from herald.outreach.models import (
     CampaignStatus,
@@ -103,7 +103,7 @@ class _Writer:
         self.batch = Batch()
         self.pending: list[_Pending] = []
         self.prices = PriceList.load(session, "SMS")
-        self.whatsapp_prices = whatsapp.prices(session)
+        self.whatsapp = whatsapp.Chooser(session, now)
         self.detector = routing.detector(session)
         self.suppressed: dict[uuid.UUID, frozenset[str]] = {}
         self.email = email_sends.EmailSends(session, now)
@@ -158,9 +158,10 @@ class _Writer:
             self.batch.released.append(enrollment.id)
             return
         message = self._message(campaign, lead, send)
-        if message is None:
+        if not isinstance(message, dict):
             self.quota.give_back(campaign.remitter_id)
-            self._stop(enrollment.id, EnrollmentState.FAILED, send.step_index, "INVALID_NUMBER")
+            error = message or "INVALID_NUMBER"
+            self._stop(enrollment.id, EnrollmentState.FAILED, send.step_index, error)
             return
         self.pending.append(_Pending(campaign, enrollment, turn, send, message))
 
@@ -171,29 +172,56 @@ class _Writer:
             )
         return self.suppressed[organization_id]
 
-    def _message(self, campaign: OutreachCampaign, lead: Lead, send: Send) -> dict[str, Any] | None:
-        over_whatsapp = send.channel == whatsapp.CHANNEL
-        prices = self.whatsapp_prices if over_whatsapp else self.prices
-        plan = plan_recipients(
-            [lead.phone], send.text, None, self.detector, prices, whole=over_whatsapp
-        )
+    def _message(
+        self, campaign: OutreachCampaign, lead: Lead, send: Send
+    ) -> dict[str, Any] | str | None:
+        """The message row; None for a number no country reads, or an error code."""
+        if send.channel == whatsapp.CHANNEL:
+            return self._whatsapp_message(campaign, lead, send)
+        plan = plan_recipients([lead.phone], send.text, None, self.detector, self.prices)
         if not plan.destinations:
             return None
+        return self._row(campaign, lead, send.channel, send.text, plan, plan.text.segments)
+
+    def _whatsapp_message(
+        self, campaign: OutreachCampaign, lead: Lead, send: Send
+    ) -> dict[str, Any] | str | None:
+        chosen = self.whatsapp.choose(campaign, lead.phone, send.text, send.template)
+        if isinstance(chosen, str):
+            return chosen
+        prices = self.whatsapp.prices(chosen.price_channel)
+        phone = [lead.phone]
+        plan = plan_recipients(phone, chosen.content, None, self.detector, prices, whole=True)
+        if not plan.destinations:
+            return None
+        return self._row(campaign, lead, send.channel, chosen.content, plan, 1, chosen.payload)
+
+    def _row(
+        self,
+        campaign: OutreachCampaign,
+        lead: Lead,
+        channel: str,
+        text: str,
+        plan: Plan,
+        segments: int,
+        payload: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         return message_row(
             campaign.organization_id,
             campaign.billing_account_id,
             None,
             campaign.remitter_id,
-            send.channel,
-            send.text,
+            channel,
+            text,
             plan.text.encoding,
-            1 if over_whatsapp else plan.text.segments,
+            segments,
             plan.destinations[0],
             trigger_source=TRIGGER_SOURCE,
             priority=OUTREACH_PRIORITY,
             now=self.now,
             external_id=f"outreach:{campaign.id}",
             contact_id=lead.id,
+            payload=payload,
         )
 
     def bill(self) -> None:
@@ -264,6 +292,7 @@ def _entry(
         "message_id": message["id"],
         "inbound_message_id": None,
         "language": send.language,
-        "content": send.text,
+        # WhatsApp: a template's body as the lead read it, when the template went.
+        "content": message["content"] if send.channel == whatsapp.CHANNEL else send.text,
         "created_at": now,
     }

@@ -15,7 +15,8 @@ from herald.messaging.encoding import DEFAULT_MAX_SEGMENTS, too_long
 from herald.outreach import hours
 from herald.outreach.models import EnrollmentState
 from herald.outreach.templates import RenderFailed, pick_language, render
-from herald.outreach.workflow import SendStep, WaitStep, Workflow
+from herald.outreach.workflow import SendStep, WaitStep, WhatsAppTemplate, Workflow
+from herald.whatsapp.templates import TemplateRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +26,7 @@ class Send:
     language: str
     text: str
     subject: str | None = None  # EMAIL: the rendered subject (None: follow the thread's)
+    template: TemplateRequest | None = None  # WHATSAPP: sent instead outside the window
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +82,22 @@ def take_turn(
                 subject = render(source, context).replace("\n", " ")
             except RenderFailed as exc:
                 return Turn(index, EnrollmentState.FAILED, None, exc.code)
-        send = Send(index, step.channel, language, text, subject)
+        template = None
+        if step.template is not None:
+            try:
+                template = _template(step.template, context)
+            except RenderFailed as exc:
+                return Turn(index, EnrollmentState.FAILED, None, exc.code)
+        send = Send(index, step.channel, language, text, subject, template)
         index += 1
     return Turn(index, EnrollmentState.COMPLETED, None, send=send)
+
+
+def _template(template: WhatsAppTemplate, context: Mapping[str, Any]) -> TemplateRequest:
+    """The step's WhatsApp template with its parameters filled in for this lead."""
+    return TemplateRequest(
+        template.name,
+        template.language,
+        tuple(render(source, context) for source in template.parameters),
+        tuple(render(source, context) for source in template.header_parameters),
+    )

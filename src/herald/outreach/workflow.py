@@ -67,16 +67,37 @@ class SendingHours(Shape):
         return self
 
 
+class WhatsAppTemplate(Shape):
+    """A WHATSAPP step's message template (Meta's), sent when the lead's 24-hour window is
+    closed. Parameters are step templates too: `{{ lead.firstName }}` fills them per lead."""
+
+    name: str = Field(min_length=1, max_length=512)
+    language: str = Field(min_length=2, max_length=16)  # Meta's code: en_US, pt_BR
+    parameters: list[str] = Field(default_factory=list, max_length=100)
+    header_parameters: list[str] = Field(default_factory=list, max_length=10)
+
+    @field_validator("parameters", "header_parameters")
+    @classmethod
+    def _compiles(cls, sources: list[str]) -> list[str]:
+        for index, source in enumerate(sources):
+            problem = template_error(source)
+            if problem:
+                raise ValueError(f"Parameter {index} does not compile: {problem}")
+        return sources
+
+
 class SendStep(Shape):
     """A send on a channel: SMS (the default), EMAIL (the templates are the plain-text
     body, also sent as an HTML alternative; `subjects` per language, followed-up emails
-    reuse the first one's subject as "Re: ..."), WHATSAPP once that channel exists."""
+    reuse the first one's subject as "Re: ..."), WHATSAPP (the templates are a free-form
+    text, sent inside the lead's 24-hour window; `template` is sent outside it)."""
 
     type: Literal["send"]
     channel: str = "SMS"
     templates: dict[Language, str] = Field(min_length=1)
     # Shown only on the steps that have them (an SMS step reads as it always did).
     subjects: dict[Language, str] | None = Field(default=None, exclude_if=lambda v: v is None)
+    template: WhatsAppTemplate | None = Field(default=None, exclude_if=lambda v: v is None)
 
     @field_validator("channel")
     @classmethod
@@ -111,9 +132,11 @@ class SendStep(Shape):
         return subjects
 
     @model_validator(mode="after")
-    def _email_subjects(self) -> SendStep:
+    def _channel_extras(self) -> SendStep:
         if self.channel != "EMAIL" and self.subjects:
             raise ValueError("Only EMAIL steps have subjects.")
+        if self.channel != "WHATSAPP" and self.template is not None:
+            raise ValueError("Only WHATSAPP steps have a template.")
         return self
 
 
@@ -164,6 +187,14 @@ class Workflow(Shape):
                 if problem:
                     found[f"workflow.steps.{index}.templates.{language}"] = problem
         return found
+
+    def whatsapp_templates(self) -> list[tuple[int, WhatsAppTemplate]]:
+        """The WHATSAPP steps' message templates, by step index."""
+        return [
+            (index, step.template)
+            for index, step in enumerate(self.steps)
+            if isinstance(step, SendStep) and step.template is not None
+        ]
 
     def missing_language(self, language: str) -> int | None:
         """The index of the first send step without a template for `language`."""

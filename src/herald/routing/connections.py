@@ -83,7 +83,7 @@ class Connections:
             url = self._settings.effective_public_url
             return EmailProvider(config, url, self._db, self._clock)
         if isinstance(config, WhatsAppConfig):
-            return WhatsAppProvider(config)
+            return WhatsAppProvider(config, redis_url=self._settings.redis_url)
         return SmppProvider(config, self._db, self._clock, self._inbound)
 
     def poll_mailboxes(self, router: Router, receipts: ReceiptSink) -> int:

@@ -21,7 +21,7 @@ import structlog
 from herald.providers.base import ReceiptSink, Submission, SubmitOutcome, SubmitResult
 from herald.providers.whatsapp import graph
 from herald.providers.whatsapp.config import WhatsAppConfig
-from herald.providers.whatsapp.pacing import Pace
+from herald.providers.whatsapp.pacing import pace_for
 
 log = structlog.get_logger(__name__)
 
@@ -43,12 +43,17 @@ def backoff_seconds(attempt: int) -> float:
 
 
 class WhatsAppProvider:
-    def __init__(self, config: WhatsAppConfig, client: httpx.Client | None = None) -> None:
+    def __init__(
+        self,
+        config: WhatsAppConfig,
+        client: httpx.Client | None = None,
+        redis_url: str | None = None,  # shares the number's rate across processes
+    ) -> None:
         self.config = config
         self.name = config.name
         limits = httpx.Limits(max_connections=config.concurrency * 2)
         self._client = client or httpx.Client(timeout=httpx.Timeout(20.0), limits=limits)
-        self._pace = Pace(config.rate)
+        self._pace = pace_for(config.phone_number_id, config.rate, redis_url)
         self._pool: ThreadPoolExecutor | None = None
         self._receipts: ReceiptSink | None = None
 

@@ -95,8 +95,10 @@ def _tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Readers take no lock in WAL mode; writers queue up front instead of failing later.
+        # Sent to sqlite3 directly: SQLAlchemy's statement machinery (execution context,
+        # cursor, result) cost more than the BEGIN itself, once per transaction (issue 12).
         deferred = conn.get_execution_options().get("herald_read_only", False)
-        conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        conn.connection.driver_connection.execute("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def on_commit(session: Session, action: Callable[[], None]) -> None:

@@ -8,6 +8,7 @@ Everything here runs on the connection's database thread, never on its event loo
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import structlog
@@ -42,13 +43,15 @@ class Intake:
             if deliveries.is_receipt(pdu):
                 part = deliveries.read_receipt(pdu)
                 if part is not None:
-                    metrics.receipts_received.labels(self._name, part.status.value).inc()
                     first, *others = deliveries.id_candidates(part.carrier_message_id)
                     receipts.append(
                         Receipt(self._name, first, part.status, part.error_code, now, tuple(others))
                     )
             else:
                 messages.append(deliveries.read_mobile_originated(pdu))
+        # One labelled counter per status in the batch, not one label lookup per receipt.
+        for status, count in Counter(r.status.value for r in receipts).items():
+            metrics.receipts_received.labels(self._name, status).inc(count)
         try:
             if receipts and self.receipts is not None:
                 self.receipts(receipts)

@@ -37,10 +37,6 @@ import time
 import uuid
 from pathlib import Path
 
-# Python puts this script's folder first on the path, where bench/email.py would shadow the
-# standard library's `email` that httpx imports: move the folder last (a stable sort).
-sys.path.sort(key=lambda p: Path(p or ".").resolve() == Path(__file__).resolve().parent)
-
 import httpx
 from sqlalchemy import create_engine, text
 

@@ -12,19 +12,12 @@ Each run sends N emails over one SMTP connection:
    is handed over (a SQLite database in a temporary directory, or with --database a new
    PostgreSQL database created beside the one named and dropped afterwards).
 
-    uv run python bench/email.py                     # 2,000 emails per run
-    uv run python bench/email.py --emails 5000
-    uv run python bench/email.py --database postgresql+psycopg://postgres@127.0.0.1/test
+    uv run python bench/email_smtp.py                     # 2,000 emails per run
+    uv run python bench/email_smtp.py --emails 5000
+    uv run python bench/email_smtp.py --database postgresql+psycopg://postgres@127.0.0.1/test
 """
 
-# ruff: noqa: E402  (sys.path is fixed before the imports: see below)
 from __future__ import annotations
-
-import sys
-
-# This script's folder comes first on sys.path, and this file is named like the standard
-# library's `email` package, which every mail library imports: take the folder out first.
-sys.path = [p for p in sys.path if p != __file__.rsplit("/", 1)[0]]
 
 import argparse
 import asyncio
